@@ -1,0 +1,1 @@
+"""The ``mdp`` console script: thin commands that parse, call the library and render through ``output``."""
