@@ -89,8 +89,14 @@ async def serve(
                 loop.add_signal_handler(signum, request_stop, signum)
                 signals_installed.append(signum)
 
+    async def serve_one(server: _Server, item: ServedApp) -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits the process when it cannot bind; we must not
+            raise RuntimeError(f"{item.name} could not listen on {item.host}:{item.port}") from exc
+
     server_tasks = [
-        asyncio.create_task(server.serve(), name=f"http:{item.name}")
+        asyncio.create_task(serve_one(server, item), name=f"http:{item.name}")
         for server, item in zip(servers, apps, strict=True)
     ]
     worker_tasks = [
