@@ -36,6 +36,7 @@ MAX_PAGE_LIMIT = 10_000
 _CURSOR_VERSION = "1"
 _MAX_CURSOR_LENGTH = 256
 _SYMBOL = re.compile(SYMBOL_PATTERN)
+_CURSOR = re.compile(r"[A-Za-z0-9_-]+")
 # datetime's own range, in microseconds: every stored ts can be turned back into a datetime.
 MIN_MICROS = (datetime(1, 1, 1, tzinfo=UTC) - EPOCH) // ONE_MICROSECOND
 MAX_MICROS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // ONE_MICROSECOND
@@ -273,7 +274,7 @@ def encode_cursor(symbol: str, ts: int, timeframe: str) -> str:
 
 def decode_cursor(cursor: object, symbol: str) -> tuple[int, str]:
     """Validate a cursor made by :func:`encode_cursor` for ``symbol``; returns (ts, timeframe)."""
-    if not isinstance(cursor, str) or not 0 < len(cursor) <= _MAX_CURSOR_LENGTH:
+    if not isinstance(cursor, str) or len(cursor) > _MAX_CURSOR_LENGTH or not _CURSOR.fullmatch(cursor):
         raise InvalidQuery("cursor is malformed")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")

@@ -2,8 +2,8 @@
 
 Write path (``upsert_bars``), one ``BEGIN IMMEDIATE`` transaction per batch:
 
-1. ``executemany(INSERT OR IGNORE ...)`` over the batch **in reverse**, so within the batch the last
-   occurrence of a key is the one inserted. ``rowcount`` is the number of rows inserted.
+1. ``executemany(INSERT ... ON CONFLICT DO NOTHING)`` over the batch **in reverse**, so within the batch
+   the last occurrence of a key is the one inserted. ``rowcount`` is the number of rows inserted.
 2. If every row was inserted (the normal case: new bars, no duplicates) that is the whole job.
 3. Otherwise (a redelivery, a correction or in-batch duplicates) the batch is de-duplicated (last wins)
    and ``executemany(UPDATE ... WHERE <key> AND <any value differs>)`` runs over it; its ``rowcount`` is
@@ -44,7 +44,9 @@ from mdp.store.storage.schema import run_migrations
 # SQL text is assembled only from this module's constants; every value is a bound parameter (S608 is off
 # for this module in pyproject.toml).
 _COLUMNS = "symbol, timeframe, ts, open, high, low, close, volume, vwap, trade_count, source, venue"
-_INSERT = f"INSERT OR IGNORE INTO bars ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# ON CONFLICT DO NOTHING, not INSERT OR IGNORE: OR IGNORE also skips rows violating NOT NULL / STRICT
+# typing, which would silently drop a broken bar; the upsert clause only absorbs key conflicts.
+_INSERT = f"INSERT INTO bars ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 # Numbered parameters let the UPDATE bind the BarRow tuple as it is (?1..?12 in BarRow order).
 _UPDATE_IF_DIFFERENT = """
 UPDATE bars SET open = ?4, high = ?5, low = ?6, close = ?7, volume = ?8, vwap = ?9, trade_count = ?10,
@@ -130,11 +132,10 @@ class SqliteBarRepository:
     def migrate(self) -> None:
         if self._closed:
             raise StorageUnavailable("the SQLite bar repository is closed")
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageUnavailable(f"cannot create {self._path.parent}: {exc}") from exc
         with self._write_lock:
+            with self._translated(writing=False):
+                # Opening the writer first puts the file in WAL mode before alembic touches it.
+                self._writer_connection()
             run_migrations(f"sqlite:///{self._path}")
 
     def upsert_bars(self, rows: Sequence[BarRow]) -> UpsertResult:
