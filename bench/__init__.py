@@ -1,0 +1,1 @@
+"""Benchmark scripts (run with ``uv run python bench/<name>.py``); see docs/benchmarks.md."""
