@@ -155,6 +155,9 @@ class PostgresBarRepository:
         except (errors.OperationalError, errors.InterfaceError) as exc:
             self._drop_broken(slot)
             raise StorageUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
+        except errors.errors.UndefinedTable as exc:
+            # Same answer as SQLite's "no such table": the database is not usable until migrate() ran.
+            raise StorageUnavailable(f"the store's schema is missing (run migrate): {exc}") from exc
         except (errors.IntegrityError, errors.DataError) as exc:
             raise InvalidBar(f"a bar was rejected by the database: {exc}") from exc
         except (TypeError, ValueError, OverflowError) as exc:

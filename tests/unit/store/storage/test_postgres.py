@@ -138,10 +138,12 @@ def test_closed_repository_is_unavailable(repo: PostgresBarRepository) -> None:
         repo.upsert_bars([bar()])
 
 
-def test_missing_schema_is_a_store_error(postgres_url: str) -> None:
+def test_missing_schema_is_unavailable_until_migrated(postgres_url: str) -> None:
     repository = PostgresBarRepository(postgres_url)
     try:
-        with pytest.raises(StoreError, match="bars"):
+        with pytest.raises(StorageUnavailable, match="run migrate"):
+            repository.count()
+        with pytest.raises(StorageUnavailable, match="run migrate"):
             repository.upsert_bars([bar()])
         repository.migrate()
         assert repository.upsert_bars([bar()]).inserted == 1
