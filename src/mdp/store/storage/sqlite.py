@@ -2,12 +2,14 @@
 
 Write path (``upsert_bars``), one ``BEGIN IMMEDIATE`` transaction per batch:
 
-1. ``executemany(INSERT ... ON CONFLICT DO NOTHING)`` over the batch **in reverse**, so within the batch
-   the last occurrence of a key is the one inserted. ``rowcount`` is the number of rows inserted.
+1. ``executemany(INSERT ... ON CONFLICT DO NOTHING)`` over the batch in its order (in-order keys keep
+   SQLite's append-to-the-right-edge b-tree fast path). ``rowcount`` is the number of rows inserted.
 2. If every row was inserted (the normal case: new bars, no duplicates) that is the whole job.
-3. Otherwise (a redelivery, a correction or in-batch duplicates) the batch is de-duplicated (last wins)
-   and ``executemany(UPDATE ... WHERE <key> AND <any value differs>)`` runs over it; its ``rowcount`` is
-   the number of corrections. Rows inserted by step 1 already hold their final values and do not count.
+3. Otherwise the batch is de-duplicated (last wins). If step 1 inserted nothing (a redelivery) nothing
+   needs undoing; if it inserted some rows it may have kept a superseded duplicate, so the transaction is
+   rolled back and the de-duplicated batch inserted again. Then ``executemany(UPDATE ... WHERE <key> AND
+   <any value differs>)`` runs over the de-duplicated batch; its ``rowcount`` is the number of
+   corrections (rows this batch inserted already hold their final values and do not count).
 
 Durability: with WAL and ``synchronous=NORMAL`` a committed batch survives a process crash; a power loss
 can roll back the last few transactions (SQLite's documented trade-off), never corrupt the file.
@@ -145,11 +147,17 @@ class SqliteBarRepository:
             connection = self._writer_connection()
             connection.execute("BEGIN IMMEDIATE")
             try:
-                inserted = connection.executemany(_INSERT, reversed(rows)).rowcount
+                inserted = connection.executemany(_INSERT, rows).rowcount
                 if inserted == len(rows):
                     connection.execute("COMMIT")
                     return UpsertResult(inserted, 0, 0)
                 distinct = dedupe_last_wins(rows)
+                if inserted:
+                    # Some keys were new and some were not (or repeated): the first pass may have kept a
+                    # superseded occurrence, so write the de-duplicated batch from scratch.
+                    connection.execute("ROLLBACK")
+                    connection.execute("BEGIN IMMEDIATE")
+                    inserted = connection.executemany(_INSERT, distinct).rowcount
                 corrected = connection.executemany(_UPDATE_IF_DIFFERENT, distinct).rowcount
                 connection.execute("COMMIT")
             except BaseException:
