@@ -1,0 +1,1 @@
+"""Abstract test suites, one per port, subclassed once per adapter."""
