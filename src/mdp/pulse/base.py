@@ -85,6 +85,11 @@ class Subscription(Protocol):
         """Entries failed (handler error or ``BatchOutcome.failed``) by this loop so far."""
         ...
 
+    @property
+    def dead_lettered(self) -> int:
+        """Malformed entries this loop moved to the DLQ (``malformed="dead_letter"``)."""
+        ...
+
     async def stop(self, timeout_s: float = 5.0) -> None:
         """Stop reading; a batch being handled is finished (and acked) first, up to ``timeout_s``."""
         ...
