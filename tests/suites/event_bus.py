@@ -33,7 +33,7 @@ from mdp.pulse import (
 )
 
 MakeBus = Callable[..., Awaitable[EventBus]]
-CLAIM_IDLE_MS = 100
+CLAIM_IDLE_MS = 200
 
 
 def envelopes(count: int, *, kind: str = "md.bar", start: int = 0) -> list[Envelope]:

@@ -26,7 +26,9 @@ from mdp.pulse.envelope import Envelope, SchemaRef, new_envelope_id
 MalformedPolicy = Literal["dead_letter", "deliver"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass costs ~1.5 us more to build, and a consumer builds one per message.
+# Treat entries and deliveries as read-only.
+@dataclass(slots=True)
 class StreamEntry:
     """One stream entry as stored: the decoded envelope, or ``None`` and the decode ``error``."""
 
@@ -42,7 +44,7 @@ class StreamEntry:
         return self.envelope is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Delivery(StreamEntry):
     """An entry handed to a consumer of ``group``; ``delivery_count`` is 1 on the first delivery.
 
