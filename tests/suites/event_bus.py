@@ -541,3 +541,25 @@ class EventBusSuite:
         assert sample("pulse_bus_consumed_total", {"stream": "s", "group": "g"}) == 4
         assert sample("pulse_bus_acked_total", {"stream": "s", "group": "g"}) == 3
         assert sample("pulse_bus_failed_total", {"stream": "s", "group": "g"}) == 1
+
+    async def test_a_handler_returning_garbage_fails_the_batch(self, bus: EventBus) -> None:
+        async def handler(batch: list[Delivery]) -> Any:
+            return ["not", "an", "outcome"]
+
+        subscription = await bus.subscribe("s", "g", "c", handler, block_ms=50)
+        await bus.publish_many("s", envelopes(2))
+        await wait_until(lambda: subscription.failed >= 2)
+        assert subscription.processed == 0
+        assert await bus.pending_count("s", "g") == 2
+        await subscription.stop()
+
+    async def test_fail_and_dead_letter_tolerate_an_unknown_group(self, bus: EventBus) -> None:
+        await bus.ensure_group("s", "g")
+        await bus.publish("s", envelopes(1)[0])
+        (delivery,) = await bus.read("s", "g", "c")
+        await bus.fail("s", "other", delivery, "x")  # nothing pending there: harmless
+        await bus.dead_letter("s", "other", delivery, "poison")
+        (entry,) = await bus.read_range(dlq_stream("s"))
+        assert entry.envelope is not None
+        assert DeadLetter.from_envelope(entry.envelope).group == "other"
+        assert await bus.pending_count("s", "g") == 1  # the real group is untouched

@@ -314,7 +314,10 @@ class InMemoryBus(SubscribingBus):
         dlq_id = self._append(
             dlq_stream(stream), [letter.to_envelope(source=self._source).to_json()], trim=False
         )
-        self._group(stream, group)[1].pending.pop(entry_id, None)
+        target = self._broker.streams.get(self._prefix + stream)
+        state = target.groups.get(group) if target is not None else None
+        if state is not None:
+            state.pending.pop(entry_id, None)
         if self._metrics:
             self._metrics.dead_lettered.labels(stream, group).inc()
         return dlq_id[0]
@@ -338,18 +341,22 @@ class InMemoryBus(SubscribingBus):
 
     async def fail_many(self, stream: str, group: str, failures: Sequence[tuple[Delivery, str]]) -> None:
         self._check_open()
-        _, state = self._group(stream, group)
+        target = self._broker.streams.get(self._prefix + stream)
+        state = target.groups.get(group) if target is not None else None
         for delivery, error in failures:
-            pending = state.pending.get(delivery.message_id)
-            if pending is not None:
+            pending = state.pending.get(delivery.message_id) if state is not None else None
+            if pending is not None:  # as on Redis, an error for an entry no longer pending is harmless
                 pending.error = clip_error(error)
         if failures and self._metrics:
             self._metrics.failed.labels(stream, group).inc(len(failures))
 
     async def dead_letter(self, stream: str, group: str, delivery: Delivery, error: str) -> str:
         self._check_open()
-        _, state = self._group(stream, group)
-        pending = state.pending.get(delivery.message_id) or _Pending((0, 0), "", 0.0)
+        target = self._broker.streams.get(self._prefix + stream)
+        state = target.groups.get(group) if target is not None else None
+        pending = (state.pending.get(delivery.message_id) if state is not None else None) or _Pending(
+            (0, 0), "", 0.0
+        )
         pending.count = max(pending.count, delivery.delivery_count)
         pending.error = error
         return self._move_to_dlq(stream, group, delivery.message_id, delivery.raw, pending)

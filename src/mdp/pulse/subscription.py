@@ -183,11 +183,18 @@ class BusSubscription:
             if not good:
                 return
         try:
-            outcome: BatchOutcome | None = await self._handler(good)
+            outcome: object = await self._handler(good)  # typed, but handlers are user code
         except Exception as exc:
             error = clip_error(f"{type(exc).__name__}: {exc}")
             self.last_error = error
             logger.warning("pulse handler failed on %d entries of %s/%s: %s", len(good), stream, group, error)
+            await bus.fail_many(stream, group, [(delivery, error) for delivery in good])
+            self._failed += len(good)
+            return
+        if outcome is not None and not isinstance(outcome, BatchOutcome):
+            error = f"handler returned {type(outcome).__name__}; expected BatchOutcome or None"
+            self.last_error = error
+            logger.error("pulse handler of %s/%s: %s", stream, group, error)
             await bus.fail_many(stream, group, [(delivery, error) for delivery in good])
             self._failed += len(good)
             return

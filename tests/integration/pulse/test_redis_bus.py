@@ -16,7 +16,15 @@ import pytest
 import redis
 from prometheus_client import CollectorRegistry
 
-from mdp.pulse import BusUnavailable, Delivery, EventBus, MissingDependency
+from mdp.pulse import (
+    BusUnavailable,
+    Delivery,
+    EventBus,
+    GroupNotFound,
+    InvalidEntryId,
+    MissingDependency,
+    PulseError,
+)
 from mdp.pulse.redis import RedisBus
 from tests.conftest import services_required
 from tests.suites.event_bus import EventBusSuite, MakeBus, envelopes, seqs, wait_until
@@ -236,3 +244,23 @@ def test_a_missing_redis_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "redis.asyncio", None)
     with pytest.raises(MissingDependency, match=r"mdp\[redis\]"):
         RedisBus()
+
+
+async def test_redis_error_replies_are_pulse_errors_not_unavailability(
+    redis_url: str, redis_prefix: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.set(redis_prefix + "not-a-stream", "x")
+    finally:
+        client.close()
+    async with RedisBus(redis_url, prefix=redis_prefix) as bus:
+        with pytest.raises(PulseError, match="WRONGTYPE") as caught:
+            await bus.publish_many("not-a-stream", envelopes(3))
+        assert not isinstance(caught.value, BusUnavailable)
+        # The connection stayed in step: the next call on it works.
+        assert await bus.publish("fine", envelopes(1)[0])
+        with pytest.raises(InvalidEntryId):
+            await bus.read_range("fine", "yesterday")
+        with pytest.raises(GroupNotFound):
+            await bus.read("fine", "missing", "c")

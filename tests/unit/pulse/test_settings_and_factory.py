@@ -108,3 +108,12 @@ def test_backoff_doubles_is_capped_and_never_zero(jitter: float) -> None:
     delays = [backoff_delay(attempt, base_s=0.1, max_s=1.0, jitter=jitter) for attempt in range(1, 8)]
     caps = [min(1.0, 0.1 * 2 ** (attempt - 1)) for attempt in range(1, 8)]
     assert all(cap / 2 <= delay < cap for delay, cap in zip(delays, caps, strict=True))
+
+
+def test_the_package_exports_what_it_lists() -> None:
+    import mdp.pulse
+
+    exported = {name for name in dir(mdp.pulse) if not name.startswith("_")}
+    public_classes = {name for name in exported if name[0].isupper() or name.isupper()}
+    assert set(mdp.pulse.__all__) <= exported
+    assert public_classes <= set(mdp.pulse.__all__)  # no public type forgotten in __all__
