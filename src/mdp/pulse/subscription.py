@@ -135,6 +135,9 @@ class BusSubscription:
                     attempt = 0
                     if batch:
                         await self._handle(batch)
+                        # The in-memory bus never suspends while entries are waiting: yield once per batch
+                        # so a backlog cannot starve the other tasks of the loop.
+                        await asyncio.sleep(0)
                 except BusClosed:
                     return
                 except GroupNotFound as exc:

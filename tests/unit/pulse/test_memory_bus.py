@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from mdp.pulse import Envelope, EventBus, InMemoryBroker, InMemoryBus, InvalidEntryId
+from mdp.pulse import Delivery, Envelope, EventBus, InMemoryBroker, InMemoryBus, InvalidEntryId
 from mdp.pulse.memory import parse_entry_id
-from tests.suites.event_bus import EventBusSuite, MakeBus
+from tests.suites.event_bus import EventBusSuite, MakeBus, wait_until
 
 
 class TestInMemoryBus(EventBusSuite):
@@ -68,3 +69,25 @@ def test_bad_entry_ids_are_rejected(text: str) -> None:
 def test_options_are_validated() -> None:
     with pytest.raises(ValueError, match="max_deliveries"):
         InMemoryBus(max_deliveries=0)
+
+
+async def test_a_draining_subscription_lets_other_tasks_run() -> None:
+    async with InMemoryBus() as bus:
+        await bus.publish_many("s", [Envelope.create("t", {"n": n}, source="p") for n in range(5000)])
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        async def handler(batch: list[Delivery]) -> None:  # never suspends
+            return None
+
+        background = asyncio.create_task(ticker())
+        subscription = await bus.subscribe("s", "g", "c", handler, batch_size=10, block_ms=50)
+        await wait_until(lambda: subscription.processed == 5000)
+        background.cancel()
+        await subscription.stop()
+        assert ticks > 100  # the ticker ran between batches, not only after the backlog was drained
