@@ -264,3 +264,24 @@ async def test_redis_error_replies_are_pulse_errors_not_unavailability(
             await bus.read_range("fine", "yesterday")
         with pytest.raises(GroupNotFound):
             await bus.read("fine", "missing", "c")
+
+
+async def test_subscription_recreates_a_vanished_group(redis_url: str, redis_prefix: str) -> None:
+    """A Redis restarted without persistence loses its groups; the loop recreates its group and goes on."""
+    seen: list[int] = []
+
+    async def handler(batch: list[Delivery]) -> None:
+        seen.extend(seqs(batch))
+
+    async with RedisBus(redis_url, prefix=redis_prefix, retry_base_ms=10, retry_max_ms=50) as bus:
+        subscription = await bus.subscribe("s", "g", "c", handler, block_ms=100)
+        await bus.publish_many("s", envelopes(10))
+        await wait_until(lambda: len(seen) == 10)
+        admin = redis.Redis.from_url(redis_url)
+        try:
+            assert admin.xgroup_destroy(redis_prefix + "s", "g") == 1
+        finally:
+            admin.close()
+        await bus.publish_many("s", envelopes(5, start=10))
+        await wait_until(lambda: set(range(15)) <= set(seen))
+        assert not subscription.done
