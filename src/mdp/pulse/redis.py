@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry
 
 from mdp.pulse.base import Delivery, Envelope, StreamEntry
@@ -437,14 +438,22 @@ def _pack(commands: Iterable[Command]) -> bytes:
 
 
 def _decode_fields(fields: list[Any]) -> tuple[bytes, Envelope | None, str | None]:
-    """The entry's ``envelope`` field decoded, or the reason it cannot be."""
+    """The entry's ``envelope`` field decoded, or the reason it cannot be.
+
+    An entry without the field (a foreign producer's layout) keeps all its fields as ``raw``, as one JSON
+    object of the field names and values (invalid UTF-8 backslash-escaped), so a dead letter loses nothing.
+    """
     if len(fields) == 2 and fields[0] == FIELD:
         raw = fields[1]
     else:
         names = fields[0::2]
         if FIELD not in names:
             shown = ", ".join(repr(_text(name)) for name in names[:10])
-            return b"", None, f"stream entry has no 'envelope' field (fields: {shown})"
+            as_text = {
+                name.decode("utf-8", "backslashreplace"): value.decode("utf-8", "backslashreplace")
+                for name, value in zip(names, fields[1::2], strict=True)
+            }
+            return orjson.dumps(as_text), None, f"stream entry has no 'envelope' field (fields: {shown})"
         raw = fields[2 * names.index(FIELD) + 1]
     envelope, error = decode_envelope(raw)
     return raw, envelope, error

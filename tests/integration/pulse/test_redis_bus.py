@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 import redis
 from prometheus_client import CollectorRegistry
@@ -61,6 +62,7 @@ async def test_entries_without_an_envelope_field_are_decode_errors(redis_url: st
         assert delivery.envelope is None
         assert delivery.error is not None
         assert "no 'envelope' field" in delivery.error
+        assert orjson.loads(delivery.raw) == {"payload": "{}", "kind": "md.bar"}  # kept for the DLQ
 
 
 async def test_a_foreign_producer_can_xadd_an_envelope(redis_url: str, redis_prefix: str) -> None:
