@@ -18,4 +18,11 @@ def open_storage(settings: MdpSettings) -> SchemaStorage:
     return SqlSchemaStorage(url or sqlite_url(settings.data_dir))
 
 
-__all__ = ["MemorySchemaStorage", "SchemaStorage", "SqlSchemaStorage", "normalize_url", "open_storage", "sqlite_url"]
+__all__ = [
+    "MemorySchemaStorage",
+    "SchemaStorage",
+    "SqlSchemaStorage",
+    "normalize_url",
+    "open_storage",
+    "sqlite_url",
+]

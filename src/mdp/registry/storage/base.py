@@ -139,7 +139,9 @@ def epoch(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def published_payload(new: NewVersion, schema_id: int, previous: Version | None, now: datetime) -> dict[str, Any]:
+def published_payload(
+    new: NewVersion, schema_id: int, previous: Version | None, now: datetime
+) -> dict[str, Any]:
     """The stored payload of a ``schema.published`` event (``event_id`` is added on read)."""
     return {
         "track": new.track,
@@ -222,7 +224,9 @@ class SchemaStorage(Protocol):
         (the latest version is not ``new.expected_previous`` any more) or InvalidVersion (the version
         string already exists)."""
 
-    def deprecate(self, track: str, name: str, reason: str, now: datetime) -> tuple[SubjectView, OutboxEvent | None]:
+    def deprecate(
+        self, track: str, name: str, reason: str, now: datetime
+    ) -> tuple[SubjectView, OutboxEvent | None]:
         """Mark the subject deprecated and write its ``schema.deprecated`` event in one transaction.
         Already deprecated: no change and no event (None). Raises TrackNotFound / SubjectNotFound."""
 

@@ -156,7 +156,9 @@ class MemorySchemaStorage:
             return self._outbox[start : start + max(limit, 0)]
 
     # -- writes ------------------------------------------------------------------------------------
-    def _append_event(self, kind: EventType, track: str, name: str, payload: dict[str, object], now: datetime) -> OutboxEvent:
+    def _append_event(
+        self, kind: EventType, track: str, name: str, payload: dict[str, object], now: datetime
+    ) -> OutboxEvent:
         event_id = len(self._outbox) + 1
         event = OutboxEvent(event_id, kind, track, name, {**payload, "event_id": event_id}, now)
         self._outbox.append(event)
@@ -185,14 +187,18 @@ class MemorySchemaStorage:
                 new.classification, new.forced, now,
             )  # fmt: skip
             current = self._subjects.get(key)
-            subject = Subject(new.track, new.name, "active", None, current.created_at if current else now, now)
+            subject = Subject(
+                new.track, new.name, "active", None, current.created_at if current else now, now
+            )
             self._subjects[key] = subject
             self._versions[key] = [*history, version]
             payload = published_payload(new, schema_id, previous, now)
             event = self._append_event(PUBLISHED, new.track, new.name, payload, now)
             return SubjectView(subject, version), event
 
-    def deprecate(self, track: str, name: str, reason: str, now: datetime) -> tuple[SubjectView, OutboxEvent | None]:
+    def deprecate(
+        self, track: str, name: str, reason: str, now: datetime
+    ) -> tuple[SubjectView, OutboxEvent | None]:
         with self._lock:
             self._check_open()
             self._require_track(track)
@@ -203,7 +209,9 @@ class MemorySchemaStorage:
                 return view, None
             subject = replace(view.subject, state="deprecated", deprecated_reason=reason, updated_at=now)
             self._subjects[(track, name)] = subject
-            event = self._append_event(DEPRECATED, track, name, deprecated_payload(view.latest, reason, now), now)
+            event = self._append_event(
+                DEPRECATED, track, name, deprecated_payload(view.latest, reason, now), now
+            )
             return SubjectView(subject, view.latest), event
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, create_engine, event, func, select, text
+from sqlalchemy import Connection, CursorResult, Engine, Row, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -186,7 +186,11 @@ class SqlSchemaStorage:
             return [self._track(row) for row in conn.execute(select(tracks).order_by(tracks.c.track))]
 
     def put_track(self, track: str, compatibility: Mode, policy: Policy, now: datetime) -> TrackConfig:
-        values = {"compatibility": Mode(compatibility).value, "policy": Policy(policy).value, "updated_at": now}
+        values = {
+            "compatibility": Mode(compatibility).value,
+            "policy": Policy(policy).value,
+            "updated_at": now,
+        }
         with self._write("writing a track config") as conn:
             updated = conn.execute(tracks.update().where(tracks.c.track == track).values(**values))
             if updated.rowcount == 0:
@@ -196,7 +200,10 @@ class SqlSchemaStorage:
 
     def revisions(self) -> dict[str, int]:
         with self._read("reading track revisions") as conn:
-            return {row.track: int(row.revision) for row in conn.execute(select(tracks.c.track, tracks.c.revision))}
+            return {
+                row.track: int(row.revision)
+                for row in conn.execute(select(tracks.c.track, tracks.c.revision))
+            }
 
     # -- reads -------------------------------------------------------------------------------------
     @staticmethod
@@ -244,7 +251,12 @@ class SqlSchemaStorage:
     @classmethod
     def _view(cls, row: Row[Any]) -> SubjectView:
         subject = Subject(
-            row.track, row.name, row.state, row.deprecated_reason, row.subject_created_at, row.subject_updated_at
+            row.track,
+            row.name,
+            row.state,
+            row.deprecated_reason,
+            row.subject_created_at,
+            row.subject_updated_at,
         )
         return SubjectView(subject, cls._version(row))
 
@@ -254,7 +266,9 @@ class SqlSchemaStorage:
             revision = conn.execute(select(tracks.c.revision).where(tracks.c.track == track)).scalar()
             if revision is None:
                 raise TrackNotFound(f"track {track!r} does not exist")
-            rows = conn.execute(self._latest_query().where(subjects.c.track == track).order_by(subjects.c.name))
+            rows = conn.execute(
+                self._latest_query().where(subjects.c.track == track).order_by(subjects.c.name)
+            )
             return int(revision), [self._view(row) for row in rows]
 
     def get_latest(self, track: str, name: str) -> SubjectView | None:
@@ -308,20 +322,21 @@ class SqlSchemaStorage:
     def events(self, after: int, limit: int) -> list[OutboxEvent]:
         query = select(outbox).where(outbox.c.id > after).order_by(outbox.c.id).limit(max(limit, 0))
         with self._read("reading events") as conn:
-            return [
-                OutboxEvent(
-                    int(row.id), row.type, row.track, row.name, {**row.payload, "event_id": int(row.id)},
-                    row.created_at,
-                )  # fmt: skip
-                for row in conn.execute(query)
-            ]
+            return [self._event(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _event(row: Row[Any]) -> OutboxEvent:
+        payload = {**row.payload, "event_id": int(row.id)}
+        return OutboxEvent(int(row.id), row.type, row.track, row.name, payload, row.created_at)
 
     # -- writes ------------------------------------------------------------------------------------
     def _append_event(
         self, conn: Connection, kind: EventType, track: str, name: str, payload: dict[str, Any], now: datetime
     ) -> OutboxEvent:
-        result = conn.execute(outbox.insert().values(type=kind, track=track, name=name, payload=payload, created_at=now))
-        event_id = int(result.inserted_primary_key[0])
+        result = conn.execute(
+            outbox.insert().values(type=kind, track=track, name=name, payload=payload, created_at=now)
+        )
+        event_id = _inserted_id(result)
         conn.execute(tracks.update().where(tracks.c.track == track).values(revision=event_id))
         return OutboxEvent(event_id, kind, track, name, {**payload, "event_id": event_id}, now)
 
@@ -353,7 +368,7 @@ class SqlSchemaStorage:
                         track=new.track, name=new.name, state="active", created_at=now, updated_at=now
                     )
                 )
-                subject_id, created_at = int(created.inserted_primary_key[0]), now
+                subject_id, created_at = _inserted_id(created), now
             else:
                 subject_id, created_at = int(subject.id), subject.created_at
                 taken = conn.execute(
@@ -368,11 +383,16 @@ class SqlSchemaStorage:
                     .where(subjects.c.id == subject_id)
                     .values(state="active", deprecated_reason=None, updated_at=now)
                 )
-            seq = int(
-                conn.execute(
-                    select(func.coalesce(func.max(versions.c.seq), 0)).where(versions.c.subject_id == subject_id)
-                ).scalar_one()
-            ) + 1
+            seq = (
+                int(
+                    conn.execute(
+                        select(func.coalesce(func.max(versions.c.seq), 0)).where(
+                            versions.c.subject_id == subject_id
+                        )
+                    ).scalar_one()
+                )
+                + 1
+            )
             conn.execute(
                 versions.insert().values(
                     subject_id=subject_id, version=new.version, seq=seq, schema_id=schema_id,
@@ -383,12 +403,22 @@ class SqlSchemaStorage:
             payload = published_payload(new, schema_id, previous_version, now)
             event = self._append_event(conn, PUBLISHED, new.track, new.name, payload, now)
             version = Version(
-                new.track, new.name, new.version, seq, schema_id, new.sha256, new.classification, new.forced, now
+                new.track,
+                new.name,
+                new.version,
+                seq,
+                schema_id,
+                new.sha256,
+                new.classification,
+                new.forced,
+                now,
             )
             view = SubjectView(Subject(new.track, new.name, "active", None, created_at, now), version)
             return view, event
 
-    def deprecate(self, track: str, name: str, reason: str, now: datetime) -> tuple[SubjectView, OutboxEvent | None]:
+    def deprecate(
+        self, track: str, name: str, reason: str, now: datetime
+    ) -> tuple[SubjectView, OutboxEvent | None]:
         with self._write(f"deprecating {track}/{name}") as conn:
             if conn.execute(select(tracks.c.track).where(tracks.c.track == track)).first() is None:
                 raise TrackNotFound(f"track {track!r} does not exist")
@@ -402,9 +432,17 @@ class SqlSchemaStorage:
                 .where(subjects.c.track == track, subjects.c.name == name)
                 .values(state="deprecated", deprecated_reason=reason, updated_at=now)
             )
-            event = self._append_event(conn, DEPRECATED, track, name, deprecated_payload(view.latest, reason, now), now)
+            event = self._append_event(
+                conn, DEPRECATED, track, name, deprecated_payload(view.latest, reason, now), now
+            )
             subject = Subject(track, name, "deprecated", reason, view.subject.created_at, now)
             return SubjectView(subject, view.latest), event
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _configure_sqlite(engine: Engine) -> None:
