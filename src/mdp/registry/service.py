@@ -4,8 +4,8 @@ Publishing is validate -> compare -> number -> write:
 
 1. the name and the schema are checked (:mod:`.validation`): nothing is fetched, limits are enforced;
 2. identical canonical content to the latest version is a no-op (same version, no event);
-3. :func:`mdp.compat.check` (or :func:`~mdp.compat.check_all` for transitive modes, against every
-   version oldest first) decides whether the track's mode allows the change; ``force`` publishes anyway;
+3. :func:`mdp.compat.check_all` (against every version, oldest first, for the transitive modes, else
+   against the latest) decides whether the track's mode allows the change; ``force`` publishes anyway;
 4. the compatibility label picks the semver bump (:mod:`.versioning`);
 5. the storage writes the version and its outbox event in one transaction, refusing if the subject moved
    meanwhile; the service then re-reads and re-decides (a few attempts) before reporting a conflict.
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mdp.compat import check, check_all
-from mdp.compat.errors import CompatError
+from mdp.compat import check_all
+from mdp.compat.errors import CompatError, SchemaTooComplexError
 from mdp.compat.model import CompatibilityResult, Mode, Policy
 from mdp.contracts.hashing import compute_sha256
 from mdp.registry.errors import (
@@ -32,6 +32,7 @@ from mdp.registry.errors import (
     InvalidInput,
     InvalidSchema,
     SchemaNotFound,
+    SchemaTooLarge,
     SubjectNotFound,
     TrackNotFound,
     VersionNotFound,
@@ -220,12 +221,13 @@ class RegistryService:
 
     # -- writes ------------------------------------------------------------------------------------
     def _compare(self, config: TrackConfig, history: list[Version], content: Any) -> CompatibilityResult:
+        """The verdict against the history (every version for transitive modes, else the latest)."""
         contents = self.storage.get_schemas([version.schema_id for version in history])
         olds = [contents[version.schema_id].content() for version in history]
         try:
-            if config.compatibility.transitive:
-                return check_all(olds, content, config.compatibility, config.policy)
-            return check(olds[-1], content, config.compatibility, config.policy)
+            return check_all(olds, content, config.compatibility, config.policy)
+        except SchemaTooComplexError as exc:
+            raise SchemaTooLarge(f"schema is too complex to compare: {exc}") from exc
         except CompatError as exc:
             raise InvalidSchema(f"schema cannot be compared: {exc}") from exc
 
