@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mdp.compat.model import Mode, Policy
 from mdp.registry.errors import (
@@ -166,6 +166,7 @@ class MemorySchemaStorage:
         return event
 
     def publish(self, new: NewVersion, now: datetime) -> tuple[SubjectView, OutboxEvent]:
+        now = now.astimezone(UTC)  # what a database hands back, whatever zone the caller used
         with self._lock:
             self._check_open()
             self._require_track(new.track)
@@ -199,6 +200,7 @@ class MemorySchemaStorage:
     def deprecate(
         self, track: str, name: str, reason: str, now: datetime
     ) -> tuple[SubjectView, OutboxEvent | None]:
+        now = now.astimezone(UTC)
         with self._lock:
             self._check_open()
             self._require_track(track)
