@@ -83,9 +83,11 @@ class SchemaStorageSuite:
         assert (view.latest.version, view.latest.seq, view.latest.classification) == ("1.0.0", 1, "initial")
         assert view.latest.sha256 == compute_sha256(schema("a"))
         stored = storage.get_schema(view.latest.schema_id)
-        assert stored is not None and stored.content() == schema("a")
+        assert stored is not None
+        assert stored.content() == schema("a")
         assert storage.get_schema_by_sha(view.latest.sha256) == stored
-        assert event.type == "schema.published" and (event.track, event.name) == ("v1", "md.Bar")
+        assert event.type == "schema.published"
+        assert (event.track, event.name) == ("v1", "md.Bar")
         assert event.payload == {
             "event_id": event.id, "track": "v1", "name": "md.Bar", "version": "1.0.0",
             "sha256": view.latest.sha256, "schema_id": view.latest.schema_id, "previous_version": None,
@@ -102,12 +104,15 @@ class SchemaStorageSuite:
         assert [(v.version, v.seq) for v in storage.list_versions("v1", "md.Bar")] == [
             ("1.0.0", 1), ("1.1.0", 2), ("2.0.0", 3),
         ]  # fmt: skip
-        assert view.latest.forced and event.payload["previous_version"] == "1.1.0"
+        assert view.latest.forced
+        assert event.payload["previous_version"] == "1.1.0"
         assert event.payload["previous_sha256"] == compute_sha256(schema("b"))
         latest = storage.get_latest("v1", "md.Bar")
-        assert latest is not None and latest.latest.version == "2.0.0"
+        assert latest is not None
+        assert latest.latest.version == "2.0.0"
         found = storage.get_version("v1", "md.Bar", "1.1.0")
-        assert found is not None and found.sha256 == compute_sha256(schema("b"))
+        assert found is not None
+        assert found.sha256 == compute_sha256(schema("b"))
         assert storage.get_version("v1", "md.Bar", "9.9.9") is None
 
     def test_same_content_shares_one_global_id(self, storage: SchemaStorage) -> None:
@@ -151,13 +156,16 @@ class SchemaStorageSuite:
         assert (view.subject.state, view.subject.deprecated_reason, view.subject.updated_at) == (
             "deprecated", "use md.BarV2", later,
         )  # fmt: skip
-        assert event is not None and event.type == "schema.deprecated"
+        assert event is not None
+        assert event.type == "schema.deprecated"
         assert event.payload == {
             "event_id": event.id, "track": "v1", "name": "md.Bar", "version": "1.0.0",
-            "sha256": compute_sha256(schema("a")), "reason": "use md.BarV2", "deprecated_at": later.timestamp(),
+            "sha256": compute_sha256(schema("a")), "reason": "use md.BarV2",
+            "deprecated_at": later.timestamp(),
         }  # fmt: skip
         again, none = storage.deprecate("v1", "md.Bar", "other reason", later + timedelta(minutes=1))
-        assert none is None and again.subject.deprecated_reason == "use md.BarV2"
+        assert none is None
+        assert again.subject.deprecated_reason == "use md.BarV2"
         assert len(storage.events(0, 100)) == 2
         with pytest.raises(SubjectNotFound):
             storage.deprecate("v1", "md.Nope", "gone", T0)
@@ -171,7 +179,8 @@ class SchemaStorageSuite:
         assert (view.subject.state, view.subject.deprecated_reason) == ("active", None)
         assert view.subject.created_at == T0
         latest = storage.get_latest("v1", "md.Bar")
-        assert latest is not None and latest.subject.state == "active"
+        assert latest is not None
+        assert latest.subject.state == "active"
 
     # -- reads -------------------------------------------------------------------------------------
     def test_track_index_lists_latest_versions_sorted_by_name(self, storage: SchemaStorage) -> None:
@@ -181,7 +190,8 @@ class SchemaStorageSuite:
         storage.publish(new_version("md.Quote", "1.0.0", schema("q"), None, track="v2"), T0)
         _, last = storage.deprecate("v1", "md.Trade", "gone", T0)
         revision, views = storage.track_index("v1")
-        assert last is not None and revision == last.id
+        assert last is not None
+        assert revision == last.id
         assert [(v.subject.name, v.latest.version, v.subject.state) for v in views] == [
             ("md.Bar", "1.1.0", "active"), ("md.Trade", "1.0.0", "deprecated"),
         ]  # fmt: skip
@@ -193,7 +203,8 @@ class SchemaStorageSuite:
             storage.publish(new_version(f"md.S{index}", "1.0.0", schema(str(index)), None), T0)
         every = storage.events(0, 100)
         assert [event.id for event in every] == sorted(event.id for event in every)
-        assert len(every) == 5 and len({event.id for event in every}) == 5
+        assert len(every) == 5
+        assert len({event.id for event in every}) == 5
         assert storage.events(every[1].id, 2) == every[2:4]
         assert storage.events(every[-1].id, 10) == []
         assert [event.name for event in every] == [f"md.S{index}" for index in range(5)]
@@ -209,14 +220,16 @@ class SchemaStorageSuite:
         local = datetime(2026, 11, 25, 19, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
         storage.publish(new_version("md.Bar", "1.0.0", schema("a"), None), local)
         read = storage.get_latest("v1", "md.Bar")
-        assert read is not None and read.latest.created_at == local
+        assert read is not None
+        assert read.latest.created_at == local
         assert read.latest.created_at.utcoffset() == timedelta(0)
         assert storage.events(0, 1)[0].created_at.utcoffset() == timedelta(0)
 
     def test_boolean_schemas_are_stored(self, storage: SchemaStorage) -> None:
         view, _ = storage.publish(new_version("md.Any", "1.0.0", True, None), T0)
         stored = storage.get_schema(view.latest.schema_id)
-        assert stored is not None and stored.content() is True
+        assert stored is not None
+        assert stored.content() is True
 
     # -- concurrency -------------------------------------------------------------------------------
     def test_concurrent_publishers_never_share_a_version(self, storage: SchemaStorage) -> None:
@@ -246,7 +259,8 @@ class SchemaStorageSuite:
             thread.join(60)
         versions = storage.list_versions("v1", "md.Race")
         wins = outcomes.count("won")
-        assert len(outcomes) == 40 and wins == len(versions) >= 1
+        assert len(outcomes) == 40
+        assert wins == len(versions) >= 1
         assert [v.seq for v in versions] == list(range(1, wins + 1))
         assert [v.version for v in versions] == [f"{n}.0.0" for n in range(1, wins + 1)]
         published = [event for event in storage.events(0, 1000) if event.name == "md.Race"]

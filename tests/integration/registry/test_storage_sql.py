@@ -67,7 +67,8 @@ def test_default_storage_is_a_wal_sqlite_file_under_the_data_dir(tmp_path: Path)
             version = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
         engine.dispose()
         assert {"registry_tracks", "registry_schemas", "registry_subjects", "registry_versions"} <= tables
-        assert {"registry_outbox", VERSION_TABLE} <= tables and "alembic_version" not in tables
+        assert {"registry_outbox", VERSION_TABLE} <= tables
+        assert "alembic_version" not in tables
         assert version == "r0001"
     finally:
         storage.close()
