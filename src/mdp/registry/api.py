@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -91,11 +92,25 @@ def registry_error_response(exc: RegistryError) -> JSONResponse:
 
 
 def install_registry_error_handler(app: FastAPI) -> None:
+    """Map registry errors to envelopes, and answer 405 with every method the path supports."""
+
     async def on_registry_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RegistryError)
         return registry_error_response(exc)
 
+    async def on_method_not_allowed(request: Request, _: Exception) -> JSONResponse:
+        # Starlette's own Allow names only the first route matching the path; several routes share a
+        # path here (GET and POST /schemas/{track}/{name}), so collect the methods of all of them.
+        path = request.scope.get("path", "")
+        allowed: set[str] = set()
+        for route in app.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema and route.path_regex.match(path):
+                allowed |= route.methods
+        allow = ", ".join(sorted(allowed))
+        return error_response(ErrorCode.METHOD_NOT_ALLOWED, "Method Not Allowed", headers={"Allow": allow})
+
     app.add_exception_handler(RegistryError, on_registry_error)
+    app.add_exception_handler(405, on_method_not_allowed)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -190,6 +205,14 @@ def build_router(ctx: ApiContext) -> APIRouter:
         )
         return _json(encoded.body)
 
+    @router.api_route("/schemas/ids/{schema_id}", methods=["POST"], include_in_schema=False)
+    @router.api_route("/schemas/by-sha/{sha256}", methods=["POST"], include_in_schema=False)
+    async def read_only() -> Response:
+        # Without this, POST /schemas/ids/1 would reach the publish route as track "ids" (a 422).
+        return error_response(
+            ErrorCode.METHOD_NOT_ALLOWED, "Method Not Allowed", headers={"Allow": "GET, HEAD"}
+        )
+
     # -- track reads -------------------------------------------------------------------------------
     @router.get(
         "/schemas/{track}",
@@ -238,7 +261,14 @@ def build_router(ctx: ApiContext) -> APIRouter:
     async def version(
         track: Track,
         name: Name,
-        version: Annotated[str, Path(max_length=40, description="x.y.z or latest")],
+        version: Annotated[
+            str,
+            Path(
+                max_length=40,
+                description="x.y.z or latest",
+                json_schema_extra={"pattern": f"^latest$|{wire.SEMVER_PATTERN}"},
+            ),
+        ],
         if_none_match: IfNoneMatch = None,
     ) -> Response:
         """One version of a subject (``x.y.z`` or ``latest``)."""
