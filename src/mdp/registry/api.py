@@ -8,12 +8,12 @@ envelope here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -98,14 +98,23 @@ def install_registry_error_handler(app: FastAPI) -> None:
         assert isinstance(exc, RegistryError)
         return registry_error_response(exc)
 
+    templates: list[tuple[int, re.Pattern[str], set[str]]] = []
+
     async def on_method_not_allowed(request: Request, _: Exception) -> JSONResponse:
-        # Starlette's own Allow names only the first route matching the path; several routes share a
-        # path here (GET and POST /schemas/{track}/{name}), so collect the methods of all of them.
+        # Starlette's own Allow names only the first route matching the path, but several routes share
+        # a path here (GET and POST /schemas/{track}/{name}); answer with what the OpenAPI document
+        # declares for the most specific matching path template.
+        if not templates:
+            for template, operations in app.openapi().get("paths", {}).items():
+                literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+                pattern = re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$")
+                templates.append((literal, pattern, {method.upper() for method in operations}))
         path = request.scope.get("path", "")
-        allowed: set[str] = set()
-        for route in app.routes:
-            if isinstance(route, APIRoute) and route.include_in_schema and route.path_regex.match(path):
-                allowed |= route.methods
+        matching = [(literal, methods) for literal, pattern, methods in templates if pattern.match(path)]
+        best = max((literal for literal, _ in matching), default=0)
+        allowed = set().union(*(methods for literal, methods in matching if literal == best))
+        if "GET" in allowed:
+            allowed.add("HEAD")
         allow = ", ".join(sorted(allowed))
         return error_response(ErrorCode.METHOD_NOT_ALLOWED, "Method Not Allowed", headers={"Allow": allow})
 
