@@ -7,6 +7,8 @@ directory (schemathesis needs the schema when the module is collected, before an
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from mdp.registry.storage.sql import sqlite_url
 from tests.integration.registry.conftest import ADMIN, TOKEN
 
 _DATA = Path(tempfile.mkdtemp(prefix="mdp-schemathesis-"))
+atexit.register(shutil.rmtree, _DATA, True)
 _APP = create_app(
     RegistrySettings(admin_token=TOKEN, data_dir=_DATA, database_url=sqlite_url(_DATA)),
 )
