@@ -56,6 +56,8 @@ def compare_wrapped(
         parts = schema_list(new, new_kw, where) or ()
         if len(parts) == 1:
             return d.sub(old, parts[0], (new_kw, "0"), where, annotations=False)
+    if old_kw is not None and new_kw is not None:
+        return None if old_kw == new_kw else _criterion_changed(d, old, new, old_kw, new_kw, where)
     if old_kw == "allOf" and new_kw != "allOf":
         flat = d.old_doc.flattened_all_of(old, where)
         if flat is not None:
@@ -64,8 +66,6 @@ def compare_wrapped(
         flat = d.new_doc.flattened_all_of(new, where)
         if flat is not None:
             return d.compare(old, flat, where, annotations=False)
-    if old_kw is not None and new_kw is not None:
-        return None if old_kw == new_kw else _criterion_changed(d, old, new, old_kw, new_kw, where)
     if new_kw in SUMS and new_kw not in old:
         return _into_sum(d, old, new, new_kw, where)
     if old_kw in SUMS and old_kw not in new:
@@ -106,7 +106,7 @@ def _not(d: Differ, before: Any, after: Any, where: Path) -> list[Finding]:
             d.found("NOT_TYPE_NARROWED", ("not",), old=before, detail=" (the `not` constraint was removed)")
         ]
     # not A accepts everything not B accepts exactly when B is a subset of A: compare new inner -> old inner.
-    inner, ok = d.reverse.trial(after, before, ("not",), where)
+    inner, ok = d.reverse.trial(after, before, ("not",), where, annotations=False)
     if not inner:
         return []
     if ok:

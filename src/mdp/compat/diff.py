@@ -12,7 +12,8 @@ Paths follow the traversal: a change inside a ``$ref``'d definition is reported 
 Bounded work: every (old, new) pair of schema objects is compared once (memoised). A pair met again while
 it is still being compared (a recursive ``$ref``) is assumed compatible, which is the standard coinductive
 reading of recursive types and guarantees termination. Nesting deeper than :data:`MAX_PATH` pointer segments
-or more than :data:`MAX_WORK` distinct pairs raise :class:`SchemaTooComplexError`.
+or more than :data:`MAX_WORK` distinct pairs raise :class:`SchemaTooComplexError`; past
+:data:`MAX_FINDINGS` reported changes, a definition met again reports one change per kind.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ from mdp.compat.rules import BOUND_CHECKS, RULES
 
 MAX_PATH = 200
 MAX_WORK = 100_000
+# Past this many reported changes, a pair compared before and met again (a shared definition reached along
+# exponentially many paths) reports one change per kind: the verdict is unchanged, the output stays bounded.
+MAX_FINDINGS = 10_000
 Labels = tuple[str, str]
 
 _ANNOTATIONS = (
@@ -76,6 +80,7 @@ class Finding(NamedTuple):
 @dataclass
 class _Budget:
     work: int = 0
+    findings: int = 0
 
 
 class Differ:
@@ -126,6 +131,7 @@ class Differ:
     ) -> list[Finding]:
         """Compare two subschemas found at ``segments`` below the current pair; paths are prefixed."""
         found = self.compare(old, new, where + segments, annotations=annotations)
+        self._budget.findings += len(found)
         return [f._replace(path=segments + f.path) for f in found]
 
     def trial(
@@ -158,7 +164,12 @@ class Differ:
         key = (id(old), id(new), annotations)
         memo = self._memo
         if key in memo:
-            return memo[key] or []  # None: still being compared up the stack (recursion): assume compatible
+            cached = memo[key]
+            if cached is None:
+                return []  # still being compared up the stack (recursion): assume compatible
+            if self._budget.findings > MAX_FINDINGS:
+                return list({f.kind: f for f in cached}.values())
+            return cached
         if len(where) > MAX_PATH:
             raise SchemaTooComplexError(
                 f"{pointer(where[:20])}...: schemas nest deeper than {MAX_PATH} levels"
@@ -408,4 +419,4 @@ def diff(old: Any, new: Any, *, policy: Policy | str = Policy.STRICT) -> list[Ch
     return run(old, new, Policy.parse(policy))
 
 
-__all__ = ["MAX_PATH", "MAX_WORK", "Differ", "Finding", "diff", "run", "type_change"]
+__all__ = ["MAX_FINDINGS", "MAX_PATH", "MAX_WORK", "Differ", "Finding", "diff", "run", "type_change"]

@@ -43,7 +43,7 @@ TEMPLATES: dict[str, str] = {
         "{keyword} changed from {old} to {new}; validators treat it as an annotation."
     ),
     "SCHEMA_ADDED": (
-        "A {keyword} schema was introduced ({new}); values the {o} schema left unconstrained here may be "
+        "A {keyword} schema {new} was introduced; values the {o} schema left unconstrained here may be "
         "rejected."
     ),
     "SCHEMA_REMOVED": "The {keyword} schema was removed; values here are no longer constrained by it.",

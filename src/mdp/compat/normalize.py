@@ -53,6 +53,11 @@ _INTERACTING = (
 )  # fmt: skip
 _LEGACY_DRAFTS = ("draft-04", "draft-06", "draft-07")
 _DRAFT4_EXCLUSIVE = {"exclusiveMaximum": "maximum", "exclusiveMinimum": "minimum"}
+# Siblings of a $ref that describe the document, not the value: dropping them lets `{"$ref": ..., "$defs":
+# ...}` resolve to the very target object, so recursion through the root is recognised at once.
+_DOCUMENT_KEYWORDS = frozenset(
+    {"$defs", "definitions", "$schema", "$vocabulary", "$anchor", "$dynamicAnchor"}
+)
 _VALUE_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 MAX_VALUE_DEPTH = 256
 _MAX_ANCHOR_NODES = 100_000
@@ -124,6 +129,7 @@ class Document:
         return result
 
     def _merge(self, target: Any, siblings: dict[str, Any]) -> Any:
+        siblings = {k: v for k, v in siblings.items() if k not in _DOCUMENT_KEYWORDS}
         if not siblings or target is False:
             return target
         annotations = {k: v for k, v in siblings.items() if k not in ASSERTION_KEYWORDS}
