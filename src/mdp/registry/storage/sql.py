@@ -10,7 +10,8 @@
 * Schema migrations (alembic, ``alembic_version_registry``) run on start under a session advisory lock, so
   replicas starting together do not race.
 
-SQLAlchemy and driver exceptions are translated to :mod:`mdp.registry.errors` at this edge.
+SQLAlchemy and driver exceptions are translated to :mod:`mdp.registry.errors` at this edge
+(:func:`~mdp.registry.storage.engine.translate`); engines are built in :mod:`.engine`.
 """
 
 from __future__ import annotations
@@ -18,26 +19,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, CursorResult, Engine, Row, create_engine, event, func, select, text
+from sqlalchemy import Connection, CursorResult, Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from mdp.compat.model import Mode, Policy
 from mdp.registry import migrations
-from mdp.registry.errors import (
-    ConcurrentModification,
-    InvalidVersion,
-    RegistryError,
-    StorageError,
-    SubjectNotFound,
-    TrackNotFound,
-)
+from mdp.registry.errors import ConcurrentModification, InvalidVersion, SubjectNotFound, TrackNotFound
 from mdp.registry.storage.base import (
     DEPRECATED,
     PUBLISHED,
@@ -52,83 +42,27 @@ from mdp.registry.storage.base import (
     deprecated_payload,
     published_payload,
 )
+from mdp.registry.storage.engine import (
+    SQLITE_FILE_NAME,
+    create_storage_engine,
+    normalize_url,
+    sqlite_url,
+    translate,
+)
 from mdp.registry.storage.tables import outbox, schemas, subjects, tracks, versions
 
-SQLITE_FILE_NAME = "registry.db"
 _WRITE_LOCK_KEY = 0x6D64_7072_6567_0001  # "mdpreg" + 1: serialises registry writes on PostgreSQL
 _MIGRATE_LOCK_KEY = 0x6D64_7072_6567_0002
-
-
-def normalize_url(url: str) -> str:
-    """Map ``postgresql://`` / ``postgres://`` to the psycopg 3 driver; leave other URLs alone."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
-def sqlite_url(data_dir: Path) -> str:
-    """The URL of the default embedded database under ``data_dir`` (created if missing)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / SQLITE_FILE_NAME).resolve()}"
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-@contextlib.contextmanager
-def _translate(operation: str) -> Iterator[None]:
-    """Turn SQLAlchemy / driver errors into registry errors, leaving our own exceptions untouched."""
-    try:
-        yield
-    except RegistryError:
-        raise
-    except IntegrityError as exc:
-        raise ConcurrentModification(f"{operation}: a concurrent write won ({exc.orig})") from exc
-    except (DBAPIError, SQLAlchemyError) as exc:
-        raise StorageError(f"{operation} failed: {exc.__class__.__name__}: {exc}") from exc
 
 
 class SqlSchemaStorage:
     """:class:`~mdp.registry.storage.base.SchemaStorage` on SQLite or PostgreSQL."""
 
     def __init__(self, url: str, *, migrate: bool = True, pool_size: int = 5) -> None:
-        try:
-            parsed = make_url(normalize_url(url))
-        except ArgumentError as exc:
-            raise StorageError(f"invalid database URL: {exc}") from exc
-        self._dialect = parsed.get_backend_name()
-        if self._dialect not in {"sqlite", "postgresql"}:
-            raise StorageError(f"unsupported database {self._dialect!r}: use sqlite or postgresql")
-        try:
-            self._engine = self._create_engine(parsed, pool_size)
-        except (NoSuchModuleError, ImportError) as exc:
-            raise StorageError(f"database driver missing ({exc}); install mdp[postgres]") from exc
+        self._engine = create_storage_engine(url, pool_size=pool_size)
+        self._dialect = self._engine.dialect.name
         if migrate:
             self.migrate()
-
-    def _create_engine(self, url: Any, pool_size: int) -> Engine:
-        if self._dialect == "sqlite":
-            if url.database in (None, "", ":memory:"):
-                raise StorageError("the SQL storage needs a SQLite file; use the memory storage instead")
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(
-                url,
-                connect_args={"check_same_thread": False, "timeout": 30},
-                json_serializer=_dumps,
-                json_deserializer=orjson.loads,
-            )
-            _configure_sqlite(engine)
-            return engine
-        return create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=pool_size * 2,
-            pool_pre_ping=True,
-            json_serializer=_dumps,
-            json_deserializer=orjson.loads,
-        )
 
     @property
     def dialect(self) -> str:
@@ -137,7 +71,7 @@ class SqlSchemaStorage:
     # -- lifecycle ---------------------------------------------------------------------------------
     def migrate(self) -> None:
         """Bring the database to the newest schema revision (idempotent)."""
-        with _translate("migrating the registry database"), self._engine.connect() as conn:
+        with translate("migrating the registry database"), self._engine.connect() as conn:
             if self._dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATE_LOCK_KEY})
                 conn.commit()
@@ -153,17 +87,17 @@ class SqlSchemaStorage:
         self._engine.dispose()
 
     def ping(self) -> None:
-        with _translate("ping"), self._engine.connect() as conn:
+        with translate("ping"), self._engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     @contextlib.contextmanager
     def _read(self, operation: str) -> Iterator[Connection]:
-        with _translate(operation), self._engine.connect() as conn:
+        with translate(operation), self._engine.connect() as conn:
             yield conn
 
     @contextlib.contextmanager
     def _write(self, operation: str) -> Iterator[Connection]:
-        with _translate(operation), self._engine.connect() as conn:
+        with translate(operation), self._engine.connect() as conn:
             if self._dialect == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
@@ -443,28 +377,6 @@ def _inserted_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and explicit BEGIN so write transactions can be IMMEDIATE."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module; the "begin" hook below issues BEGIN.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 __all__ = ["SQLITE_FILE_NAME", "SqlSchemaStorage", "normalize_url", "sqlite_url"]
