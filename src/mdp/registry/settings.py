@@ -26,7 +26,7 @@ class RegistrySettings(MdpSettings):
     )
     registry_port: int = Field(
         default=DEFAULT_PORT,
-        ge=0,
+        ge=1,
         le=65_535,
         validation_alias="MDP_REGISTRY_PORT",
         description="TCP port of the registry (8081, Confluent Schema Registry's default).",
