@@ -23,6 +23,9 @@ app = typer.Typer(
 # (module under mdp.cli, attribute, command group name or None for top-level commands)
 _GROUPS: list[tuple[str, str, str | None]] = [
     ("contracts", "app", "contracts"),
+    ("compat", "register", None),
+    ("registry", "app", "registry"),
+    ("up", "register", None),
 ]
 
 
