@@ -100,7 +100,7 @@ class ClientBase:
                 loaded = self.cache.load()
                 if loaded:
                     log.info("loaded schema snapshot", extra={"records": loaded, "dir": str(cache_dir)})
-        self._records = self.cache.get
+        self._lookup = self.cache.lookup
 
     def __repr__(self) -> str:  # never shows the admin token
         return f"{type(self).__name__}({self.base_url!r}, enabled={self.enabled})"
@@ -111,7 +111,7 @@ class ClientBase:
 
         Always ``None`` when the client is disabled.
         """
-        record = self._records(track, name)
+        record = self._lookup((track, name))
         if record is None:
             if self.enabled:
                 self._misses[track].inc()

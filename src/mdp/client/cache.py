@@ -18,13 +18,15 @@ the next poll downloads the index again); an unreadable file is ignored with a w
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import tempfile
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ import orjson
 from pydantic import ValidationError
 
 from mdp.client.diff import SchemaChange, content_changes
-from mdp.client.models import TRACK_RE, SchemaContent, SchemaRecord, TrackIndex
+from mdp.client.models import TRACK_RE, SchemaContent, SchemaRecord, TrackIndex, parse_json
 from mdp.contracts.errors import CanonicalizationError
 from mdp.contracts.hashing import compute_sha256
 
@@ -72,6 +74,8 @@ class SchemaCache:
         self._generation: dict[str, int] = {}
         self._written: dict[str, int] = {}
         self._write_lock = threading.Lock()
+        # The hot path's look-up: the dict's own C-level ``get``, keyed by (track, name).
+        self.lookup: Callable[[tuple[str, str]], SchemaRecord | None] = self._records.get
 
     # -- reads -------------------------------------------------------------------------------------
     def get(self, track: str, name: str) -> SchemaRecord | None:
@@ -190,9 +194,12 @@ class SchemaCache:
             applied.append(SchemaChange(track, name, record.sha256, None))
             changed = True
         dirty = changed
-        if self._indexes.get(track) != index:
-            self._indexes[track] = index
+        previous = self._indexes.get(track)
+        # An index is identified by its revision (the newest outbox event of the track); comparing 1,000
+        # entries field by field would cost more than the rest of the diff.
+        if previous is None or previous.revision != index.revision:
             dirty = True
+        self._indexes[track] = index
         if complete and etag is not None:
             dirty = dirty or self._etags.get(track) != etag
             self._etags[track] = etag
@@ -213,9 +220,9 @@ class SchemaCache:
             "saved_at": time.time(),
             "etag": self._etags.get(track),
             "index": index.model_dump() if index is not None else None,
-            "records": [record.model_dump() for record in self.records(track)],
+            "records": [_record_document(record) for record in self.records(track)],
         }
-        return self._generation.get(track, 0), orjson.dumps(document)
+        return self._generation.get(track, 0), _dumps(document)
 
     def dirty(self, track: str) -> bool:
         return self._generation.get(track, 0) > self._written.get(track, 0)
@@ -260,7 +267,7 @@ class SchemaCache:
         try:
             if path.stat().st_size > MAX_SNAPSHOT_BYTES:
                 raise ValueError(f"larger than {MAX_SNAPSHOT_BYTES} bytes")
-            document = orjson.loads(path.read_bytes())
+            document = parse_json(path.read_bytes())
             if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
                 raise ValueError("not a format-1 snapshot")
             if document.get("track") != track:
@@ -269,7 +276,7 @@ class SchemaCache:
             if not isinstance(raw_records, list):
                 raise ValueError("records is not a list")
             index = TrackIndex.model_validate(document["index"]) if document.get("index") else None
-        except (OSError, ValueError, ValidationError, orjson.JSONDecodeError) as exc:
+        except (OSError, ValueError, ValidationError) as exc:
             log.warning("ignoring unreadable schema snapshot", extra={"path": str(path), "error": str(exc)})
             return 0
         loaded = dropped = 0
@@ -296,6 +303,37 @@ class SchemaCache:
             )
         self._generation[track] = self._written[track] = 0
         return loaded
+
+
+def _dumps(document: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        # orjson stops at 64-bit integers; schemas may carry bigger ones (see mdp.contracts.hashing).
+        return json.dumps(document, default=_json_default, ensure_ascii=False).encode()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _record_document(record: SchemaRecord) -> dict[str, Any]:
+    # Hand-built rather than model_dump(): pydantic walks every content dict, orjson copies nothing.
+    return {
+        "track": record.track,
+        "name": record.name,
+        "version": record.version,
+        "sha256": record.sha256,
+        "schema_id": record.schema_id,
+        "state": record.state,
+        "deprecated_reason": record.deprecated_reason,
+        "classification": record.classification,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "content": record.content,
+    }
 
 
 def _shas(records: dict[str, SchemaRecord]) -> dict[str, str]:

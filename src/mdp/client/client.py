@@ -38,6 +38,7 @@ from mdp.client.metrics import ClientMetrics
 from mdp.client.models import (
     ContentRecord,
     EventPage,
+    PublishedRecord,
     PublishResult,
     SchemaContent,
     SchemaRecord,
@@ -59,7 +60,6 @@ from mdp.client.protocol import (
     encode_json,
     events_params,
     publish_body,
-    publish_compatibility,
     schema_path,
     settings_options,
     translate,
@@ -209,10 +209,11 @@ class RegistryClient(ClientBase):
         """
         path = schema_path(track, name)
         answer = await self._request("POST", path, body=publish_body(content, version, force), admin=True)
-        record = self._checked_record(self._decode(answer, SchemaRecord), track, name)
+        published = self._decode(answer, PublishedRecord)
+        record = self._checked_record(published.record(), track, name)
         await self._remember(record)
         return PublishResult(
-            created=answer.status == 201, record=record, compatibility=publish_compatibility(answer.body)
+            created=answer.status == 201, record=record, compatibility=published.compatibility
         )
 
     async def deprecate(self, track: str, name: str, reason: str) -> SchemaRecord:
@@ -230,15 +231,19 @@ class RegistryClient(ClientBase):
         )
 
     # -- index sync (what the poller runs) -------------------------------------------------------------
-    async def sync_track(self, track: str) -> SyncResult:
+    async def sync_track(self, track: str, *, force: bool = False) -> SyncResult:
         """Bring the cache up to date with the track index: one conditional request, then the contents
         of new sha256 values only. Change callbacks run for every subject whose content changed.
 
-        Raises :class:`RegistryUnavailable` (and leaves the cache as it was) when the index cannot be read.
+        ``force=True`` skips ``If-None-Match`` and downloads the whole index (contents are still fetched
+        only for unknown sha256 values). Raises :class:`RegistryUnavailable` (and leaves the cache as it
+        was) when the index cannot be read.
         """
         check_track(track)
         try:
-            answer = await self._request("GET", f"/schemas/{track}", etag=self.cache.etag(track))
+            answer = await self._request(
+                "GET", f"/schemas/{track}", etag=None if force else self.cache.etag(track)
+            )
             reply = self._reply(answer, TrackIndex)
             if reply.value is not None:
                 self._checked_index(reply, track)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from mdp.client.diff import SchemaChange
 
@@ -27,6 +27,15 @@ SchemaName = Annotated[str, Field(pattern=NAME_RE, max_length=200)]
 Sha256 = Annotated[str, Field(pattern=SHA256_RE)]
 Version = Annotated[str, Field(pattern=VERSION_RE)]
 SchemaContent = dict[str, Any] | bool
+
+# pydantic-core's JSON parser keeps integers beyond 64 bits exact (orjson would turn them into floats and
+# change a schema's sha256), so every JSON document the client reads goes through it.
+_ANY_JSON: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse JSON bytes exactly (big integers stay integers); raises pydantic's ValidationError."""
+    return _ANY_JSON.validate_json(data)
 
 
 class _Response(BaseModel):
@@ -96,6 +105,17 @@ class SchemaRecord(_Response):
             and self.schema_id == entry.schema_id
             and self.state == entry.state
             and self.updated_at == entry.updated_at
+        )
+
+
+class PublishedRecord(SchemaRecord):
+    """A publish answer: the record plus the compatibility verdict (``None`` for a first version)."""
+
+    compatibility: dict[str, Any] | None = None
+
+    def record(self) -> SchemaRecord:
+        return SchemaRecord.model_construct(
+            **{field: getattr(self, field) for field in SchemaRecord.model_fields}
         )
 
 
@@ -185,6 +205,7 @@ __all__ = [
     "EventPage",
     "IndexEntry",
     "PublishResult",
+    "PublishedRecord",
     "RegistryEvent",
     "SchemaContent",
     "SchemaRecord",
@@ -194,4 +215,5 @@ __all__ = [
     "TrackIndex",
     "VersionInfo",
     "VersionList",
+    "parse_json",
 ]

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
-import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mdp.client.errors import (
     BadRequest,
@@ -28,7 +26,7 @@ from mdp.client.errors import (
     SchemaNotFound,
     Unauthorized,
 )
-from mdp.client.models import NAME_RE, SHA256_RE, TRACK_RE, SchemaContent
+from mdp.client.models import NAME_RE, SHA256_RE, TRACK_RE, SchemaContent, parse_json
 from mdp.settings import MdpSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -122,8 +120,8 @@ def translate(exc: httpx.HTTPError) -> AttemptError:
 def http_error(status: int, body: bytes) -> RegistryHTTPError:
     """The typed error for a 4xx answer (its envelope is parsed leniently: it is still untrusted)."""
     try:
-        parsed = orjson.loads(body) if body else {}
-    except orjson.JSONDecodeError:
+        parsed = parse_json(body) if body else {}
+    except ValidationError:
         parsed = {"message": body[:500].decode("utf-8", "replace")}
     envelope: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
     code = envelope.get("error_code")
@@ -200,16 +198,6 @@ def publish_body(content: SchemaContent, version: str | None, force: bool) -> by
     return encode_json(body)
 
 
-def publish_compatibility(body: bytes) -> Mapping[str, Any] | None:
-    """The ``compatibility`` member of a 201 publish answer (``None`` for a 200 "unchanged" answer)."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    value = parsed.get("compatibility") if isinstance(parsed, dict) else None
-    return value if isinstance(value, dict) else None
-
-
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
@@ -228,7 +216,6 @@ __all__ = [
     "events_params",
     "http_error",
     "publish_body",
-    "publish_compatibility",
     "schema_path",
     "settings_options",
     "translate",

@@ -29,6 +29,7 @@ from mdp.client.metrics import ClientMetrics
 from mdp.client.models import (
     ContentRecord,
     EventPage,
+    PublishedRecord,
     PublishResult,
     SchemaContent,
     SchemaRecord,
@@ -50,7 +51,6 @@ from mdp.client.protocol import (
     encode_json,
     events_params,
     publish_body,
-    publish_compatibility,
     schema_path,
     settings_options,
     translate,
@@ -183,10 +183,11 @@ class SyncRegistryClient(ClientBase):
     ) -> PublishResult:
         path = schema_path(track, name)
         answer = self._request("POST", path, body=publish_body(content, version, force), admin=True)
-        record = self._checked_record(self._decode(answer, SchemaRecord), track, name)
+        published = self._decode(answer, PublishedRecord)
+        record = self._checked_record(published.record(), track, name)
         self._remember(record)
         return PublishResult(
-            created=answer.status == 201, record=record, compatibility=publish_compatibility(answer.body)
+            created=answer.status == 201, record=record, compatibility=published.compatibility
         )
 
     def deprecate(self, track: str, name: str, reason: str) -> SchemaRecord:
@@ -202,11 +203,11 @@ class SyncRegistryClient(ClientBase):
         return self._decode(self._request("PUT", f"/config/{track}", body=body, admin=True), TrackConfig)
 
     # -- index sync --------------------------------------------------------------------------------
-    def sync_track(self, track: str) -> SyncResult:
+    def sync_track(self, track: str, *, force: bool = False) -> SyncResult:
         """One conditional index request, then the contents of new sha256 values only."""
         check_track(track)
         try:
-            answer = self._request("GET", f"/schemas/{track}", etag=self.cache.etag(track))
+            answer = self._request("GET", f"/schemas/{track}", etag=None if force else self.cache.etag(track))
             reply = self._reply(answer, TrackIndex)
             if reply.value is not None:
                 self._checked_index(reply, track)

@@ -180,3 +180,17 @@ def test_put_reports_content_changes_only(tmp_path: Path) -> None:
     assert cache.put(base) == (False, None)
     deprecated = base.model_copy(update={"state": "deprecated"})
     assert cache.put(deprecated) == (True, None)
+
+
+def test_integers_beyond_64_bits_survive_the_snapshot(tmp_path: Path) -> None:
+    # orjson would write/read them as floats and the content would no longer match its sha256.
+    body = {"type": "integer", "maximum": 2**70, "minimum": -(2**65)}
+    cache = SchemaCache(tmp_path)
+    fill(cache, ("md.Big", body))
+    assert cache.save("v1")
+    restored = SchemaCache(tmp_path)
+    assert restored.load() == 1
+    record = restored.get("v1", "md.Big")
+    assert record is not None
+    assert record.content == body
+    assert restored.etag("v1") == '"e1"'
