@@ -24,13 +24,6 @@ def mdp_executable() -> str:
     return str(Path(sys.executable).parent / "mdp")
 
 
-def registry_serve_available() -> bool:
-    result = subprocess.run(
-        [mdp_executable(), "registry", "serve", "--help"], capture_output=True, timeout=60, check=False
-    )
-    return result.returncode == 0
-
-
 class RegistryProcess:
     """One registry server; ``stop()`` sends SIGTERM, ``start()`` again reuses the port and data."""
 

@@ -32,7 +32,7 @@ from mdp.client import (
     Unauthorized,
 )
 from mdp.contracts.hashing import compute_sha256
-from tests.integration.registry_process import RegistryProcess, registry_serve_available
+from tests.integration.registry_process import RegistryProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,13 +41,7 @@ QUICK = RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.1)
 
 
 @pytest.fixture(scope="module")
-def serve_available() -> None:
-    if not registry_serve_available():
-        pytest.skip("`mdp registry serve` is not available yet (the registry branch is not merged)")
-
-
-@pytest.fixture(scope="module")
-def registry(serve_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
     process = RegistryProcess(tmp_path_factory.mktemp("registry-data"), TOKEN)
     process.start()
     try:
@@ -159,7 +153,7 @@ def test_sync_client_reads_and_polls(registry: RegistryProcess, tmp_path: Path) 
     assert sample(metrics, "schema_registry_polls_total", track="v2", result="not_modified") == 1
 
 
-async def test_registry_outage_drill(serve_available: None, tmp_path: Path) -> None:
+async def test_registry_outage_drill(tmp_path: Path) -> None:
     """Seed 002, drill 3, against a real registry process stopped with SIGTERM."""
     process = RegistryProcess(tmp_path / "registry-data", TOKEN)
     process.start()
