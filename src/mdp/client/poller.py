@@ -94,7 +94,11 @@ class RegistryPoller:
             return
         while not stop.is_set():
             self._wake.clear()
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except Exception:
+                # A poller that dies leaves validators on stale schemas with nobody noticing: log, go on.
+                log.exception("registry poll crashed; retrying at the next tick")
             await self._sleep(stop)
 
     async def _sleep(self, stop: asyncio.Event) -> None:

@@ -304,3 +304,26 @@ async def test_a_restarted_client_serves_the_snapshot_while_the_registry_is_down
         assert (await restarted.get_index("v1")).schemas[0].sha256 == sha
         assert (await restarted.get_by_sha(sha)).content == schema("a")
         assert restarted.last_sync("v1") is None, "a snapshot is not a sync"
+
+
+async def test_the_poller_survives_an_unexpected_crash(
+    metrics_registry: CollectorRegistry, tmp_path: Path
+) -> None:
+    fake = FakeRegistry()
+    sha = fake.put("v1", "md.A", schema("a"))
+
+    def crash(_: httpx.Request) -> httpx.Response:
+        raise RuntimeError("bug in a transport")
+
+    fake.faults = [crash]
+    added: asyncio.Queue[str | None] = asyncio.Queue()
+    async with make(fake, metrics_registry, tmp_path) as client:
+        poller = RegistryPoller(
+            client, interval=0.01, on_change=[lambda _t, _n, _o, new: added.put_nowait(new)]
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(poller.run(stop))
+        assert await asyncio.wait_for(added.get(), 5) == sha
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert fake.paths()[:2] == ["/schemas/v1", "/schemas/v1"]
