@@ -100,7 +100,9 @@ class ClientBase:
                 loaded = self.cache.load()
                 if loaded:
                     log.info("loaded schema snapshot", extra={"records": loaded, "dir": str(cache_dir)})
-        self._lookup = self.cache.lookup
+        # Disabled means disabled: even a cache handed in by the caller answers nothing.
+        nothing: dict[tuple[str, str], SchemaRecord] = {}
+        self._lookup = self.cache.lookup if enabled else nothing.get
 
     def __repr__(self) -> str:  # never shows the admin token
         return f"{type(self).__name__}({self.base_url!r}, enabled={self.enabled})"

@@ -139,8 +139,9 @@ class SchemaCache:
 
     def put_index(self, index: TrackIndex) -> None:
         """Keep an index fetched outside a sync (served when the registry is down); records untouched."""
-        if self._indexes.get(index.track) != index:
-            self._indexes[index.track] = index
+        previous = self._indexes.get(index.track)
+        self._indexes[index.track] = index
+        if previous is None or previous.revision != index.revision:
             self._touch(index.track)
 
     def apply_index(

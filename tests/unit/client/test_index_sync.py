@@ -17,6 +17,8 @@ from mdp.client import (
     RegistryPoller,
     RegistryUnavailable,
     RetryPolicy,
+    SchemaCache,
+    SchemaRecord,
     SyncRegistryClient,
 )
 from mdp.settings import MdpSettings, load_settings
@@ -233,6 +235,18 @@ async def test_disabled_client_makes_no_calls(metrics_registry: CollectorRegistr
         await asyncio.wait_for(RegistryPoller(client).run(asyncio.Event()), 1)
     assert fake.requests == []
     assert not (tmp_path / "c").exists()
+    warm = SchemaCache()
+    warm.put(await _record(fake))
+    with SyncRegistryClient(
+        cache=warm, enabled=False, metrics_registry=CollectorRegistry()
+    ) as handed_a_cache:
+        assert handed_a_cache.cached("v1", "md.A") is None
+
+
+async def _record(fake: FakeRegistry) -> SchemaRecord:
+    fake.put("v1", "md.A", schema("a"))
+    async with RegistryClient("http://registry.test", transport=fake.transport()) as client:
+        return await client.get_schema("v1", "md.A")
 
 
 def test_from_settings_uses_the_seed_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
