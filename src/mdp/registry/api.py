@@ -8,6 +8,7 @@ envelope here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -91,11 +92,34 @@ def registry_error_response(exc: RegistryError) -> JSONResponse:
 
 
 def install_registry_error_handler(app: FastAPI) -> None:
+    """Map registry errors to envelopes, and answer 405 with every method the path supports."""
+
     async def on_registry_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RegistryError)
         return registry_error_response(exc)
 
+    templates: list[tuple[int, re.Pattern[str], set[str]]] = []
+
+    async def on_method_not_allowed(request: Request, _: Exception) -> JSONResponse:
+        # Starlette's own Allow names only the first route matching the path, but several routes share
+        # a path here (GET and POST /schemas/{track}/{name}); answer with what the OpenAPI document
+        # declares for the most specific matching path template.
+        if not templates:
+            for template, operations in app.openapi().get("paths", {}).items():
+                literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+                pattern = re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$")
+                templates.append((literal, pattern, {method.upper() for method in operations}))
+        path = request.scope.get("path", "")
+        matching = [(literal, methods) for literal, pattern, methods in templates if pattern.match(path)]
+        best = max((literal for literal, _ in matching), default=0)
+        allowed = set().union(*(methods for literal, methods in matching if literal == best))
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        allow = ", ".join(sorted(allowed))
+        return error_response(ErrorCode.METHOD_NOT_ALLOWED, "Method Not Allowed", headers={"Allow": allow})
+
     app.add_exception_handler(RegistryError, on_registry_error)
+    app.add_exception_handler(405, on_method_not_allowed)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -190,6 +214,14 @@ def build_router(ctx: ApiContext) -> APIRouter:
         )
         return _json(encoded.body)
 
+    @router.api_route("/schemas/ids/{schema_id}", methods=["POST"], include_in_schema=False)
+    @router.api_route("/schemas/by-sha/{sha256}", methods=["POST"], include_in_schema=False)
+    async def read_only() -> Response:
+        # Without this, POST /schemas/ids/1 would reach the publish route as track "ids" (a 422).
+        return error_response(
+            ErrorCode.METHOD_NOT_ALLOWED, "Method Not Allowed", headers={"Allow": "GET, HEAD"}
+        )
+
     # -- track reads -------------------------------------------------------------------------------
     @router.get(
         "/schemas/{track}",
@@ -238,7 +270,14 @@ def build_router(ctx: ApiContext) -> APIRouter:
     async def version(
         track: Track,
         name: Name,
-        version: Annotated[str, Path(max_length=40, description="x.y.z or latest")],
+        version: Annotated[
+            str,
+            Path(
+                max_length=40,
+                description="x.y.z or latest",
+                json_schema_extra={"pattern": f"^latest$|{wire.SEMVER_PATTERN}"},
+            ),
+        ],
         if_none_match: IfNoneMatch = None,
     ) -> Response:
         """One version of a subject (``x.y.z`` or ``latest``)."""

@@ -99,6 +99,8 @@ class HttpMetricsMiddleware:
     def __init__(self, app: Any, metrics: RegistryMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Label children cached per (route, method, status): .labels() takes a lock on every call.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -117,9 +119,16 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            method = scope.get("method", "GET")
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.duration.labels(route, method).observe(time.perf_counter() - started)
+            key = (route, scope.get("method", "GET"), status)
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    self.metrics.requests.labels(route, key[1], str(status)),
+                    self.metrics.duration.labels(route, key[1]),
+                )
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
 
 
 __all__ = ["UNMATCHED", "HttpMetricsMiddleware", "RegistryMetrics", "SubjectsCollector", "registry_metrics"]

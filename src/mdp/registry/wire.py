@@ -9,10 +9,10 @@ so ``/openapi.json`` is truthful (schemathesis checks it). Timestamps are RFC 33
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from mdp.compat.model import Change, CompatibilityResult, Mode, Policy
 from mdp.registry.service import SchemaRecord
@@ -21,6 +21,7 @@ from mdp.registry.storage.base import OutboxEvent, StoredSchema, SubjectView, Tr
 SchemaContent = dict[str, Any] | bool
 _SHA = r"^[0-9a-f]{64}$"
 _SEMVER = r"^[0-9]+\.[0-9]+\.[0-9]+$"
+SEMVER_PATTERN = r"^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$"
 
 
 def timestamp(moment: datetime) -> str:
@@ -76,6 +77,7 @@ class CompatibilityOut(_Out):
     label: Literal["breaking", "safe", "docs-only"]
     changes: list[ChangeOut]
     breaking: list[ChangeOut]
+    details: list[str] = Field(default_factory=list, description="Which earlier versions broke, and how.")
 
 
 class PublishedOut(SchemaRecordOut):
@@ -144,9 +146,18 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Documented types that the route checks itself, so that a wrong value gets the API's specific error code
+# (42201 for content that is not an object or boolean, 42202 for a malformed version, 42203 for an
+# unknown mode) instead of the generic 42207 pydantic would produce.
+SchemaDocument = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "boolean"}]})]
+VersionText = Annotated[str, WithJsonSchema({"type": "string", "pattern": SEMVER_PATTERN})]
+ModeText = Annotated[str, WithJsonSchema({"type": "string", "enum": [mode.value for mode in Mode]})]
+PolicyText = Annotated[str, WithJsonSchema({"type": "string", "enum": [policy.value for policy in Policy]})]
+
+
 class PublishIn(_In):
-    content: Any = Field(description="The JSON Schema: an object or a boolean.")
-    version: str | None = Field(default=None, max_length=40, description="Requested version (x.y.z).")
+    content: SchemaDocument = Field(description="The JSON Schema: an object or a boolean.")
+    version: VersionText | None = Field(default=None, max_length=40, description="Requested version (x.y.z).")
     force: bool = Field(default=False, description="Publish even if incompatible (recorded as forced).")
 
 
@@ -155,10 +166,8 @@ class DeprecateIn(_In):
 
 
 class ConfigIn(_In):
-    compatibility: str = Field(
-        max_length=40, json_schema_extra={"examples": [mode.value for mode in Mode]}, description="Mode."
-    )
-    policy: str | None = Field(
+    compatibility: ModeText = Field(max_length=40, description="Compatibility mode.")
+    policy: PolicyText | None = Field(
         default=None, max_length=20, description="STRICT or LENIENT (unchanged, or LENIENT, when absent)."
     )
 

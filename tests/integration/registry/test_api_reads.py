@@ -95,3 +95,14 @@ async def test_not_found_and_malformed_codes(client: httpx.AsyncClient) -> None:
     assert error_code(await client.get("/schemas/v1/md.T/versions/latest-ish")) == 42202
     assert error_code(await client.post("/schemas/v9/md.T", json={"content": CLOSED}, headers=ADMIN)) == 40401
     assert error_code(await client.get("/nothing/here")) == 40410
+
+
+async def test_unsupported_methods_are_405_with_every_allowed_method(client: httpx.AsyncClient) -> None:
+    response = await client.request("OPTIONS", "/schemas/v1/md.T")
+    assert error_code(response) == 40501
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert (await client.delete("/config/v1")).headers["allow"] == "GET, HEAD, PUT"
+    for path in ("/schemas/ids/1", f"/schemas/by-sha/{'a' * 64}"):
+        read_only = await client.post(path, json={"content": CLOSED}, headers=ADMIN)
+        assert error_code(read_only) == 40501
+        assert read_only.headers["allow"] == "GET, HEAD"
