@@ -1,0 +1,413 @@
+"""The enforcer: bytes (or parsed payloads) in, one :class:`Verdict` per message out.
+
+It knows nothing about Pulse or any transport; the pipeline consumes, calls :meth:`Enforcer.enforce_batch`
+and forwards or dead-letters according to each verdict. Per batch it resolves the schema once, then per
+message it does only ``orjson.loads`` + ``is_valid`` + a two-slot :class:`Verdict`; errors are extracted,
+metrics incremented, stats counted and (rate-limited) log lines written once per batch, never per message.
+
+How the schema of a batch is chosen (see docs/enforcement.md):
+
+1. a stream binding (``bindings={"md.bars.raw": ("v1", "md.Bar")}``) is authoritative: operators decide
+   what a stream carries, so a producer cannot pick a laxer schema by declaring one. If the envelope
+   reference names another schema, the messages are ``invalid`` ("schema mismatch");
+2. otherwise the envelope reference ``{track?, name, sha256?}`` (track defaults to ``default_track``);
+3. otherwise the schema is unavailable.
+
+The validator is whatever is bound to (track, name) in the :class:`ValidatorCache`, loaded lazily from the
+:class:`SchemaProvider` and hot-swapped through :meth:`Enforcer.on_schema_change` (the client's change
+callback) or :meth:`Enforcer.swap`. A pinned ``sha256`` in the envelope is informational: the consumer's
+current schema is the contract being enforced.
+
+Not thread-safe: use one enforcer per event loop (mode switches and swaps may come from the same loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from mdp.contracts.telemetry import ValidationStats
+from mdp.enforcement.accounting import Accounting
+from mdp.enforcement.base import SchemaProvider
+from mdp.enforcement.errors import InvalidSchema, SchemaValidationError
+from mdp.enforcement.metrics import EnforcementMetrics, enforcement_metrics
+from mdp.enforcement.model import NAME_RE, TRACK_RE, Ruling, SchemaRef, ValidationIssue, Verdict
+from mdp.enforcement.payloads import DEFAULT_MAX_BYTES, bytes_too_deep, coerce, decode_problem, json_kind
+from mdp.enforcement.policy import OUTCOMES, Decision, Mode, Outcome, decide, parse_mode, validation_active
+from mdp.enforcement.stats import StatsWindow
+from mdp.enforcement.validators import (
+    DEFAULT_MAX_ERRORS,
+    DEFAULT_MAX_MESSAGE_LENGTH,
+    CompiledSchema,
+    SchemaContent,
+    ValidatorCache,
+    extract_issues,
+)
+from mdp.settings import MdpSettings
+
+logger = logging.getLogger("mdp.enforcement")
+
+Item = bytes | bytearray | memoryview | str | Mapping[str, Any]
+# A SchemaRef, the wire form {track?, name, sha256?}, or any object with those attributes (Pulse's ref).
+RefLike = object
+BindingLike = SchemaRef | tuple[str, str]
+
+UNKNOWN_SCHEMA: Final = "(unknown)"
+_NOT_JSON_DATA = (ValueError, TypeError, OverflowError)  # jsonschema-rs on a Mapping it cannot convert
+
+
+class _Target:
+    """What one batch is checked against: a compiled schema, or a batch-wide failure and its detail."""
+
+    __slots__ = ("compiled", "detail", "label", "outcome")
+
+    def __init__(
+        self,
+        label: SchemaRef,
+        compiled: CompiledSchema | None,
+        outcome: Outcome | None = None,
+        detail: str = "",
+    ) -> None:
+        self.label = label
+        self.compiled = compiled
+        self.outcome = outcome
+        self.detail = detail
+
+
+class Enforcer:
+    """Validates messages against registry schemas and decides forward / dead-letter / skip per the policy."""
+
+    def __init__(
+        self,
+        *,
+        schemas: SchemaProvider,
+        mode: Mode | str = "warn",
+        enabled: bool = True,
+        metrics: EnforcementMetrics | None = None,
+        default_track: str = "v1",
+        bindings: Mapping[str, BindingLike] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int | None = None,
+        max_errors: int = DEFAULT_MAX_ERRORS,
+        max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+        service: str = "mdp-pipeline",
+        instance: str | None = None,
+        started_at: float | None = None,
+        clock: Callable[[], float] = time.time,
+        log_interval: float = 1.0,
+    ) -> None:
+        if not TRACK_RE.match(default_track):
+            raise ValueError(f"default_track {default_track!r} is not a track name like v1")
+        self._schemas = schemas
+        self._metrics = metrics if metrics is not None else enforcement_metrics(CollectorRegistry())
+        self._validators = ValidatorCache()
+        self._default_track = default_track
+        self._bindings: dict[str, SchemaRef] = {}
+        for stream, binding in (bindings or {}).items():
+            self.bind_stream(stream, *(binding.key if isinstance(binding, SchemaRef) else binding))
+        self._max_bytes = max_bytes
+        self._max_depth = max_depth
+        self._max_errors = max_errors
+        self._max_message_length = max_message_length
+        stats = StatsWindow(
+            service=service,
+            instance=instance or f"{socket.gethostname()}-{os.getpid()}",
+            started_at=clock() if started_at is None else started_at,
+        )
+        self._accounting = Accounting(self._metrics, stats, clock=clock, log_interval=log_interval)
+        self._mode: Mode = parse_mode(mode)
+        self._enabled = enabled
+        self._apply_mode()
+
+    @classmethod
+    def from_settings(cls, settings: MdpSettings, *, schemas: SchemaProvider, **options: Any) -> Enforcer:
+        """An enforcer configured by REGISTRY_ENFORCEMENT, REGISTRY_ENABLED and REGISTRY_TRACK."""
+        return cls(
+            schemas=schemas,
+            mode=settings.registry_enforcement,
+            enabled=settings.registry_enabled,
+            default_track=settings.registry_track,
+            **options,
+        )
+
+    # -- configuration (all of it changeable at runtime, e.g. from an admin endpoint) ---------------------
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: Mode | str) -> None:
+        new = parse_mode(value)
+        if new != self._mode:
+            logger.info("enforcement mode changed from %s to %s", self._mode, new, extra={"mode": new})
+        self._mode = new
+        self._apply_mode()
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        if value != self._enabled:
+            logger.info("registry validation %s", "enabled" if value else "disabled (rollback level 2)")
+        self._enabled = value
+        self._apply_mode()
+
+    @property
+    def metrics(self) -> EnforcementMetrics:
+        return self._metrics
+
+    @property
+    def validators(self) -> ValidatorCache:
+        return self._validators
+
+    def _apply_mode(self) -> None:
+        self._decisions: dict[Outcome, Decision] = {o: decide(self._mode, self._enabled, o) for o in OUTCOMES}
+        self._active = validation_active(self._mode, self._enabled)
+        skip = self._decisions["valid"]
+        self._skip_ruling = Ruling(None, skip.action, skip.severity, skip.reason)
+        self._metrics.set_mode(self._mode, self._enabled)
+
+    def bind_stream(self, stream: str, track: str, name: str) -> None:
+        """Make ``stream``'s messages validate against ``track``/``name`` whatever their envelopes say."""
+        if not TRACK_RE.match(track) or not NAME_RE.match(name):
+            raise ValueError(f"invalid binding for stream {stream!r}: {track}/{name}")
+        self._bindings[stream] = SchemaRef(track, name)
+
+    # -- schemas -------------------------------------------------------------------------------------------
+
+    def swap(self, track: str, name: str, sha256: str | None, content: SchemaContent | str | bytes) -> str:
+        """Validate ``track``/``name`` against ``content`` from now on; returns its sha256.
+
+        Raises :class:`InvalidSchema` and keeps the previous validator when the content is unusable.
+        """
+        compiled = self._validators.swap(track, name, sha256, content)
+        logger.info("schema %s/%s now validates with %s", track, name, compiled.sha256[:12])
+        return compiled.sha256
+
+    def on_schema_change(self, track: str, name: str, old_sha256: str | None, new_sha256: str | None) -> None:
+        """Change callback for the registry client (poll or ``schema.published``): re-read and swap.
+
+        Never raises: a provider failure or an uncompilable schema is logged and the previous validator
+        stays in force.
+        """
+        if new_sha256 is None:
+            if self._validators.unbind(track, name):
+                logger.warning("schema %s/%s was removed from the registry; no longer validated", track, name)
+            return
+        try:
+            found = self._schemas.lookup(track, name)
+        except Exception:
+            logger.exception(
+                "schema provider failed while swapping %s/%s; keeping the previous one", track, name
+            )
+            return
+        if found is None:
+            logger.warning(
+                "change reported for %s/%s but no content is cached; keeping the previous", track, name
+            )
+            return
+        sha256, content = found
+        try:
+            self.swap(track, name, sha256, content)
+        except InvalidSchema as exc:
+            logger.error(
+                "schema %s/%s (%s) is unusable, keeping the previous one: %s", track, name, sha256, exc
+            )
+
+    def refresh(self) -> list[tuple[str, str]]:
+        """Re-read every bound subject from the provider and swap those whose sha256 changed."""
+        changed = []
+        for (track, name), sha256 in self._validators.bindings().items():
+            found = self._schemas.lookup(track, name)
+            if found is not None and found[0] != sha256:
+                self.on_schema_change(track, name, sha256, found[0])
+                changed.append((track, name))
+        return changed
+
+    def _load(self, ref: SchemaRef) -> _Target:
+        try:
+            found = self._schemas.lookup(ref.track, ref.name)
+        except Exception as exc:  # a broken provider must cost verdicts, not the pipeline
+            return _Target(ref, None, "schema_unavailable", f"schema provider failed for {ref}: {exc}")
+        if found is None:
+            return _Target(ref, None, "schema_unavailable", f"{ref} was never fetched and is not cached")
+        sha256, content = found
+        try:
+            compiled = self._validators.swap(ref.track, ref.name, sha256, content)
+        except InvalidSchema as exc:
+            return _Target(ref, None, "schema_unavailable", f"{ref} cannot be used: {exc}")
+        return _Target(SchemaRef(ref.track, ref.name, compiled.sha256), compiled)
+
+    def _target(self, ref: RefLike | None, stream: str | None) -> _Target:
+        binding = self._bindings.get(stream) if stream is not None else None
+        declared = None
+        if ref is not None:
+            try:
+                declared = SchemaRef.parse(ref, default_track=self._default_track)
+            except ValueError as exc:
+                label = binding or SchemaRef(self._default_track, UNKNOWN_SCHEMA)
+                return _Target(label, None, "malformed", f"invalid schema reference: {exc}")
+        chosen = binding or declared
+        if chosen is None:
+            where = f"stream {stream!r} has no binding" if stream is not None else "no stream given"
+            label = SchemaRef(self._default_track, UNKNOWN_SCHEMA)
+            return _Target(label, None, "schema_unavailable", f"message has no schema reference and {where}")
+        if binding is not None and declared is not None and declared.name != binding.name:
+            return _Target(
+                binding,
+                None,
+                "invalid",
+                f"schema mismatch: message declares {declared.track}/{declared.name} but stream {stream!r} "
+                f"carries {binding.track}/{binding.name}",
+            )
+        compiled = self._validators.get(chosen.track, chosen.name)
+        if compiled is None:
+            return self._load(chosen)
+        return _Target(SchemaRef(chosen.track, chosen.name, compiled.sha256), compiled)
+
+    # -- the message path -----------------------------------------------------------------------------------
+
+    def enforce_batch(
+        self, items: Sequence[Item], ref: RefLike | None = None, *, stream: str | None = None
+    ) -> list[Verdict]:
+        """One verdict per item, in order. Never raises for a bad message and never drops one."""
+        if not items:
+            return []
+        if not self._active:
+            return self._skip(items)
+        mode = self._mode
+        target = self._target(ref, stream)
+        label = target.label
+        compiled = target.compiled
+        verdicts: list[Verdict] = []
+        failed: list[Verdict] = []
+        if compiled is None:
+            for item in items:
+                verdict = self._unchecked(item, target)
+                verdicts.append(verdict)
+                failed.append(verdict)
+        else:
+            valid = self._decisions["valid"]
+            ok = Ruling("valid", valid.action, valid.severity, valid.reason, label)
+            is_valid = compiled.validator.is_valid
+            loads = orjson.loads
+            decode_error = orjson.JSONDecodeError
+            max_bytes = self._max_bytes
+            max_depth = self._max_depth
+            append = verdicts.append
+            for item in items:
+                # Fast path: bytes within the size limit. Everything else goes through _coerce.
+                if type(item) is bytes and len(item) <= max_bytes:
+                    try:
+                        payload = loads(item)
+                    except decode_error as exc:
+                        verdict = self._malformed(None, decode_problem(exc), label)
+                        append(verdict)
+                        failed.append(verdict)
+                        continue
+                    if max_depth is not None and bytes_too_deep(item, payload, max_depth):
+                        verdict = self._malformed(None, f"JSON nested deeper than {max_depth} levels", label)
+                        append(verdict)
+                        failed.append(verdict)
+                        continue
+                else:
+                    payload, problem = coerce(item, max_bytes=max_bytes, max_depth=max_depth)
+                    if problem is not None:
+                        verdict = self._malformed(payload, problem, label)
+                        append(verdict)
+                        failed.append(verdict)
+                        continue
+                if type(payload) is dict:
+                    try:
+                        if is_valid(payload):
+                            append(Verdict(payload, ok))
+                            continue
+                    except _NOT_JSON_DATA as exc:
+                        verdict = self._malformed(payload, f"payload is not JSON data: {exc}", label)
+                        append(verdict)
+                        failed.append(verdict)
+                        continue
+                verdict = self._rejected(payload, compiled, label)
+                append(verdict)
+                failed.append(verdict)
+        self._accounting.record(label, mode, self._decisions, len(items), failed)
+        return verdicts
+
+    def enforce_one(self, item: Item, ref: RefLike | None = None, *, stream: str | None = None) -> Verdict:
+        """The verdict for a single message (never raises for a bad message)."""
+        return self.enforce_batch([item], ref, stream=stream)[0]
+
+    def check(self, item: Item, ref: RefLike | None = None, *, stream: str | None = None) -> Verdict:
+        """Like :meth:`enforce_one`, but a strict-mode rejection raises :class:`SchemaValidationError`."""
+        verdict = self.enforce_one(item, ref, stream=stream)
+        if verdict.action == "dead_letter":
+            raise SchemaValidationError(verdict)
+        return verdict
+
+    def _skip(self, items: Sequence[Item]) -> list[Verdict]:
+        ruling = self._skip_ruling
+        verdicts = [Verdict(item if isinstance(item, Mapping) else None, ruling) for item in items]
+        self._accounting.skipped(ruling, len(items))
+        return verdicts
+
+    def _malformed(self, payload: Any, problem: str, label: SchemaRef) -> Verdict:
+        decision = self._decisions["malformed"]
+        problem = self._clip(problem)
+        issue = ValidationIssue("", problem, None)
+        ruling = Ruling("malformed", decision.action, decision.severity, decision.reason, label, (issue,))
+        return Verdict(payload, ruling)
+
+    def _rejected(self, payload: Any, compiled: CompiledSchema, label: SchemaRef) -> Verdict:
+        if type(payload) is not dict:
+            return self._malformed(
+                payload, f"payload is a JSON {json_kind(payload)}, expected an object", label
+            )
+        try:
+            issues = extract_issues(
+                compiled, payload, max_errors=self._max_errors, max_length=self._max_message_length
+            )
+        except _NOT_JSON_DATA as exc:
+            return self._malformed(payload, f"payload is not JSON data: {exc}", label)
+        decision = self._decisions["invalid"]
+        ruling = Ruling("invalid", decision.action, decision.severity, decision.reason, label, issues)
+        return Verdict(payload, ruling)
+
+    def _unchecked(self, item: Item, target: _Target) -> Verdict:
+        """A message of a batch without a usable schema: malformed, or else the batch's failure."""
+        payload, problem = coerce(item, max_bytes=self._max_bytes, max_depth=self._max_depth)
+        if problem is not None:
+            return self._malformed(payload, problem, target.label)
+        assert target.outcome is not None
+        decision = self._decisions[target.outcome]
+        issue = ValidationIssue("", self._clip(target.detail), None)
+        ruling = Ruling(
+            target.outcome, decision.action, decision.severity, decision.reason, target.label, (issue,)
+        )
+        return Verdict(payload, ruling)
+
+    def _clip(self, text: str) -> str:
+        limit = self._max_message_length
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    # -- telemetry -----------------------------------------------------------------------------------------
+
+    def set_dlq_depth(self, stream: str, depth: int) -> None:
+        """Record the DLQ's length (``schema_dlq_depth{stream}``); whoever reads the DLQ calls this."""
+        self._accounting.set_dlq_depth(stream, depth)
+
+    def drain_stats(self, now: float) -> list[ValidationStats]:
+        """``ValidationStats`` per (track, schema, mode) since the last drain; the next window starts now."""
+        return self._accounting.drain(now)
+
+
+__all__ = ["UNKNOWN_SCHEMA", "Enforcer", "Item", "RefLike"]
