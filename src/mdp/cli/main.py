@@ -23,6 +23,8 @@ app = typer.Typer(
 # (module under mdp.cli, attribute, command group name or None for top-level commands)
 _GROUPS: list[tuple[str, str, str | None]] = [
     ("contracts", "app", "contracts"),
+    ("registry", "app", "registry"),
+    ("up", "register", None),
 ]
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from mdp.compat.errors import UnknownModeError
+
 
 class Mode(StrEnum):
     """Which readers must keep working (Confluent's compatibility levels)."""
@@ -22,6 +24,17 @@ class Mode(StrEnum):
     BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
     FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
     FULL_TRANSITIVE = "FULL_TRANSITIVE"
+
+    @classmethod
+    def parse(cls, value: Mode | str) -> Mode:
+        """A member from itself or its case-insensitive name; :class:`UnknownModeError` otherwise."""
+        if isinstance(value, Mode):
+            return value
+        try:
+            return cls(str(value).strip().upper())
+        except ValueError:
+            names = ", ".join(m.value for m in cls)
+            raise UnknownModeError(f"unknown compatibility mode {value!r}; expected one of {names}") from None
 
     @property
     def transitive(self) -> bool:
@@ -38,6 +51,18 @@ class Policy(StrEnum):
 
     STRICT = "STRICT"
     LENIENT = "LENIENT"
+
+    @classmethod
+    def parse(cls, value: Policy | str) -> Policy:
+        """A member from itself or its case-insensitive name; :class:`UnknownModeError` otherwise."""
+        if isinstance(value, Policy):
+            return value
+        try:
+            return cls(str(value).strip().upper())
+        except ValueError:
+            raise UnknownModeError(
+                f"unknown compatibility policy {value!r}; expected STRICT or LENIENT"
+            ) from None
 
 
 Label = Literal["breaking", "safe", "docs-only"]
@@ -56,6 +81,11 @@ class Change:
     old: Any = None
     new: Any = None
     message: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """A hashable identity (``old``/``new`` may be lists or objects, so a Change itself is unhashable)."""
+        return (self.kind, self.path, self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,14 +109,28 @@ class CompatibilityResult:
     label: Label = "safe"
     details: tuple[str, ...] = field(default=())
 
+    def breaks(self, change: Change) -> bool:
+        """Whether ``change`` (one of :attr:`changes`) is among the :attr:`breaking` ones."""
+        return change.key in {b.key for b in self.breaking}
+
     def explain(self) -> str:
-        """A human-readable explanation of the verdict, one line per change."""
+        """A human-readable explanation of the verdict, one line per change.
+
+        Breaking changes that only exist in the reversed diff (FORWARD/FULL) are listed after the others.
+        """
         verdict = "compatible" if self.compatible else "INCOMPATIBLE"
-        lines = [f"{verdict} under {self.mode.value} ({self.policy.value}); label: {self.label}"]
-        broken = set(self.breaking)
+        count = f"{len(self.changes)} change(s), {len(self.breaking)} breaking"
+        lines = [f"{verdict} under {self.mode.value} ({self.policy.value}); label: {self.label}; {count}"]
+        broken = {b.key for b in self.breaking}
+        listed = {change.key for change in self.changes}
         for change in self.changes:
-            marker = "BREAKS" if change in broken else "ok    "
+            marker = "BREAKS" if change.key in broken else "ok    "
             lines.append(f"  {marker} {change.kind} at {change.path}: {change.message}")
+        lines.extend(
+            f"  BREAKS {change.kind} at {change.path} (read in reverse): {change.message}"
+            for change in self.breaking
+            if change.key not in listed
+        )
         lines.extend(f"  note: {detail}" for detail in self.details)
         return "\n".join(lines)
 
@@ -98,6 +142,7 @@ class CompatibilityResult:
             "label": self.label,
             "changes": [change.to_dict() for change in self.changes],
             "breaking": [change.to_dict() for change in self.breaking],
+            "details": list(self.details),
         }
 
 

@@ -1,0 +1,411 @@
+"""Walk two JSON Schemas side by side and list every difference as a :class:`~mdp.compat.model.Change`.
+
+``diff(old, new)`` is keyword-based: annotations, ``type``, ``enum``/``const``, the bounds of
+:data:`~mdp.compat.rules.BOUND_CHECKS`, ``pattern``/``format``/``multipleOf`` here; objects in
+:mod:`mdp.compat.objects`, arrays in :mod:`mdp.compat.arrays`, ``allOf``/``anyOf``/``oneOf``/``not`` in
+:mod:`mdp.compat.combined`. Keywords that only apply to one instance type are compared when both schemas
+admit that type (a ``maxLength`` does not matter once ``string`` is no longer allowed: ``TYPE_*`` says so).
+
+Paths follow the traversal: a change inside a ``$ref``'d definition is reported where it is used
+(``#/properties/timeframe/enum``), because that is where a reader of the report looks.
+
+Bounded work: every (old, new) pair of schema objects is compared once (memoised). A pair met again while
+it is still being compared (a recursive ``$ref``) is assumed compatible, which is the standard coinductive
+reading of recursive types and guarantees termination. Nesting deeper than :data:`MAX_PATH` pointer segments
+or more than :data:`MAX_WORK` distinct pairs raise :class:`SchemaTooComplexError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from mdp.compat import arrays, combined, objects
+from mdp.compat.errors import InvalidSchemaError, SchemaTooComplexError
+from mdp.compat.explain import describe, show_types
+from mdp.compat.model import Change, Policy
+from mdp.compat.normalize import (
+    Document,
+    Path,
+    bound,
+    declared_types,
+    enum_values,
+    number,
+    pointer,
+    show,
+    string,
+    value_key,
+    value_type,
+)
+from mdp.compat.rules import BOUND_CHECKS, RULES
+
+MAX_PATH = 200
+MAX_WORK = 100_000
+Labels = tuple[str, str]
+
+_ANNOTATIONS = (
+    ("$id", "ID_CHANGED"), ("title", "TITLE_CHANGED"), ("description", "DESCRIPTION_CHANGED"),
+    ("default", "DEFAULT_CHANGED"), ("examples", "EXAMPLES_CHANGED"), ("$comment", "COMMENT_CHANGED"),
+    ("deprecated", "DEPRECATED_CHANGED"), ("readOnly", "READ_ONLY_CHANGED"),
+    ("writeOnly", "WRITE_ONLY_CHANGED"),
+    ("contentEncoding", "CONTENT_ANNOTATION_CHANGED"), ("contentMediaType", "CONTENT_ANNOTATION_CHANGED"),
+    ("contentSchema", "CONTENT_ANNOTATION_CHANGED"),
+)  # fmt: skip
+_FLAGS = frozenset({"deprecated", "readOnly", "writeOnly"})  # false means the same as absent
+# Assertion keywords mdp does not model; any change to them is reported (and breaks) rather than ignored.
+_UNSUPPORTED = ("if", "then", "else", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef",
+                "$recursiveRef")  # fmt: skip
+_MISSING: Any = object()
+_ALL_GROUPS = frozenset({"string", "number", "object", "array"})
+_TRUE: Mapping[str, Any] = MappingProxyType({})  # the `true` schema; one object so the memo keys stay stable
+
+
+class Finding(NamedTuple):
+    """A change with its path relative to the pair of schemas being compared."""
+
+    kind: str
+    path: Path
+    old: Any
+    new: Any
+    message: str
+
+
+@dataclass
+class _Budget:
+    work: int = 0
+
+
+class Differ:
+    """Compares schemas of ``old_doc`` (left) with schemas of ``new_doc`` (right) under one policy.
+
+    The policy matters only where the differ must *choose*: which ``anyOf`` alternative an old schema
+    corresponds to, or whether a property is covered by a partially open content model.
+    """
+
+    def __init__(
+        self,
+        old_doc: Document,
+        new_doc: Document,
+        policy: Policy,
+        labels: Labels = ("old", "new"),
+        budget: _Budget | None = None,
+    ) -> None:
+        self.old_doc = old_doc
+        self.new_doc = new_doc
+        self.policy = policy
+        self.labels = labels
+        self._budget = budget if budget is not None else _Budget()
+        self._memo: dict[tuple[int, int, bool], list[Finding] | None] = {}
+        self._reverse: Differ | None = None
+
+    @property
+    def reverse(self) -> Differ:
+        """The differ with both sides swapped (for ``not``, whose inner schemas compare the other way)."""
+        if self._reverse is None:
+            flipped = (self.labels[1], self.labels[0])
+            self._reverse = Differ(self.new_doc, self.old_doc, self.policy, flipped, self._budget)
+            self._reverse._reverse = self
+        return self._reverse
+
+    # -- helpers used by the keyword modules --------------------------------------------------------------
+
+    def found(
+        self, kind: str, path: Path = (), *, old: Any = None, new: Any = None, **fields: Any
+    ) -> Finding:
+        return Finding(kind, path, old, new, describe(kind, self.labels, old=old, new=new, **fields))
+
+    def allowed(self, findings: Iterable[Finding]) -> bool:
+        policy = self.policy
+        return all(RULES[f.kind].allows(policy) for f in findings)
+
+    def sub(
+        self, old: Any, new: Any, segments: Path, where: Path, *, annotations: bool = True
+    ) -> list[Finding]:
+        """Compare two subschemas found at ``segments`` below the current pair; paths are prefixed."""
+        found = self.compare(old, new, where + segments, annotations=annotations)
+        return [f._replace(path=segments + f.path) for f in found]
+
+    def trial(
+        self, old: Any, new: Any, segments: Path, where: Path, *, annotations: bool = True
+    ) -> tuple[list[Finding], bool]:
+        """``sub`` plus whether every change it found is allowed under the policy."""
+        found = self.sub(old, new, segments, where, annotations=annotations)
+        return found, self.allowed(found)
+
+    def optional(self, old: Any, new: Any, keyword: str, where: Path) -> list[Finding]:
+        """Compare an optional subschema keyword (``contains``, ``propertyNames``, ...)."""
+        if old is None and new is None:
+            return []
+        if old is None:
+            return [self.found("SCHEMA_ADDED", (keyword,), new=new, keyword=keyword)]
+        if new is None:
+            return [self.found("SCHEMA_REMOVED", (keyword,), old=old, keyword=keyword)]
+        return self.sub(old, new, (keyword,), where)
+
+    # -- the walk ----------------------------------------------------------------------------------------
+
+    def compare(self, old: Any, new: Any, where: Path, *, annotations: bool = True) -> list[Finding]:
+        """Every change from ``old`` to ``new`` (paths relative to them); ``where`` is for error messages.
+
+        ``annotations=False`` compares assertions only (used when a combinator is unwrapped: the
+        annotations of the wrapper were already compared).
+        """
+        old = self.old_doc.resolve(old, where)
+        new = self.new_doc.resolve(new, where)
+        key = (id(old), id(new), annotations)
+        memo = self._memo
+        if key in memo:
+            return memo[key] or []  # None: still being compared up the stack (recursion): assume compatible
+        if len(where) > MAX_PATH:
+            raise SchemaTooComplexError(
+                f"{pointer(where[:20])}...: schemas nest deeper than {MAX_PATH} levels"
+            )
+        self._budget.work += 1
+        if self._budget.work > MAX_WORK:
+            raise SchemaTooComplexError(f"comparing these schemas needs more than {MAX_WORK} steps")
+        memo[key] = None
+        try:
+            result = self._compare(old, new, where, annotations)
+        except BaseException:
+            del memo[key]
+            raise
+        memo[key] = result
+        return result
+
+    def _compare(self, old: Any, new: Any, where: Path, annotations: bool) -> list[Finding]:
+        if old is False or new is False:
+            if old is new:
+                return []
+            if old is False:
+                nothing_to = ("false (nothing)", show_types(_effective_types(new, where)))
+                return [self.found("TYPE_EXTENDED", ("type",), old=False, new=True, rendered=nothing_to)]
+            to_nothing = (show_types(_effective_types(old, where)), "false (nothing)")
+            return [self.found("TYPE_NARROWED", ("type",), old=True, new=False, rendered=to_nothing)]
+        old = _TRUE if old is True else old
+        new = _TRUE if new is True else new
+        found = self._annotations(old, new) if annotations else []
+        found.extend(self._assertions(old, new, where))
+        return found
+
+    def _assertions(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
+        unwrapped = combined.compare_wrapped(self, old, new, where)
+        if unwrapped is not None:
+            return unwrapped
+        found = self._types(old, new, where)
+        found.extend(self._enum(old, new, where))
+        groups = _groups(_effective_types(old, where)) & _groups(_effective_types(new, where))
+        found.extend(self._bounds(old, new, groups, where))
+        if "string" in groups:
+            found.extend(self._keyword_text(old, new, "pattern", "PATTERN", where))
+        found.extend(self._keyword_text(old, new, "format", "FORMAT", where))
+        if "number" in groups:
+            found.extend(self._multiple_of(old, new, where))
+        if "object" in groups:
+            found.extend(objects.compare_object(self, old, new, where))
+        if "array" in groups:
+            found.extend(arrays.compare_array(self, old, new, where))
+        found.extend(combined.compare_keywords(self, old, new, where))
+        found.extend(self._unsupported(old, new))
+        return found
+
+    def _annotations(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+        found: list[Finding] = []
+        for keyword, kind in _ANNOTATIONS:
+            before = old.get(keyword, _MISSING)
+            after = new.get(keyword, _MISSING)
+            if keyword in _FLAGS:
+                before = _MISSING if before is False else before
+                after = _MISSING if after is False else after
+            if before is _MISSING and after is _MISSING:
+                continue
+            if before is not _MISSING and after is not _MISSING and value_key(before) == value_key(after):
+                continue
+            rendered = (_shown(before), _shown(after))
+            before = None if before is _MISSING else before
+            after = None if after is _MISSING else after
+            found.append(
+                self.found(kind, (keyword,), old=before, new=after, keyword=keyword, rendered=rendered)
+            )
+        return found
+
+    def _types(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
+        declared_old = declared_types(old, where)
+        declared_new = declared_types(new, where)
+        if declared_old is None and declared_new is None:
+            return []  # enums alone are compared by _enum
+        before = _effective_types(old, where)
+        after = _effective_types(new, where)
+        kind = type_change(before, after)
+        if kind is None:
+            return []
+        rendered = (show_types(before), show_types(after))
+        values = (None if before is None else sorted(before), None if after is None else sorted(after))
+        return [self.found(kind, ("type",), old=values[0], new=values[1], rendered=rendered)]
+
+    def _enum(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
+        before = enum_values(old, where)
+        after = enum_values(new, where)
+        if before is None and after is None:
+            return []
+        keyword = "enum" if "enum" in old or "enum" in new else "const"
+        if before is None or after is None:
+            kind = "ENUM_ARRAY_NARROWED" if before is None else "ENUM_ARRAY_EXTENDED"
+            rendered = (
+                "any value" if before is None else show(before),
+                "any value" if after is None else show(after),
+            )
+            return [self.found(kind, (keyword,), old=before, new=after, rendered=rendered)]
+        old_keys = {value_key(v) for v in before}
+        new_keys = {value_key(v) for v in after}
+        if old_keys == new_keys:
+            return []
+        if new_keys >= old_keys:
+            kind = "ENUM_ARRAY_EXTENDED"
+        elif old_keys >= new_keys:
+            kind = "ENUM_ARRAY_NARROWED"
+        else:
+            kind = "ENUM_ARRAY_CHANGED"
+        return [self.found(kind, (keyword,), old=before, new=after)]
+
+    def _bounds(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], groups: frozenset[str], where: Path
+    ) -> list[Finding]:
+        found: list[Finding] = []
+        for check in BOUND_CHECKS:
+            keyword = check.keyword
+            if check.applies_to not in groups:
+                continue
+            if keyword not in old and keyword not in new and not keyword.startswith(("maxi", "mini")):
+                continue  # fast path; maximum/minimum may come from draft 4 boolean exclusives
+            count = check.applies_to != "number"
+            before = bound(old, keyword, where, count=count)
+            after = bound(new, keyword, where, count=count)
+            before = None if before == check.neutral else before
+            after = None if after == check.neutral else after
+            if before == after:
+                continue
+            if before is None:
+                kind = check.when_introducing
+            elif after is None:
+                kind = check.when_removing
+            elif (after > before) == (check.restricting == "INCREASED"):
+                kind = check.when_restricting
+            else:
+                kind = check.when_relaxing
+            found.append(self.found(kind, (keyword,), old=before, new=after))
+        return found
+
+    def _keyword_text(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], keyword: str, prefix: str, where: Path
+    ) -> list[Finding]:
+        before = string(old, keyword, where)
+        after = string(new, keyword, where)
+        if before == after:
+            return []
+        suffix = "ADDED" if before is None else "REMOVED" if after is None else "CHANGED"
+        return [self.found(f"{prefix}_{suffix}", (keyword,), old=before, new=after)]
+
+    def _multiple_of(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
+        before = number(old, "multipleOf", where)
+        after = number(new, "multipleOf", where)
+        if before == after:
+            return []
+        for value in (before, after):
+            if value is not None and value <= 0:
+                raise InvalidSchemaError(f"{pointer((*where, 'multipleOf'))} must be greater than 0")
+        if before is None or after is None:
+            kind = "MULTIPLE_OF_ADDED" if before is None else "MULTIPLE_OF_REMOVED"
+        else:
+            ratio = Fraction(str(after)) / Fraction(str(before))
+            if ratio.denominator == 1:
+                kind = "MULTIPLE_OF_EXPANDED"
+            elif ratio.numerator == 1:
+                kind = "MULTIPLE_OF_REDUCED"
+            else:
+                kind = "MULTIPLE_OF_CHANGED"
+        return [self.found(kind, ("multipleOf",), old=before, new=after)]
+
+    def _unsupported(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+        found: list[Finding] = []
+        for keyword in _UNSUPPORTED:
+            before = old.get(keyword, _MISSING)
+            after = new.get(keyword, _MISSING)
+            if before is _MISSING and after is _MISSING:
+                continue
+            if before is _MISSING or after is _MISSING or value_key(before) != value_key(after):
+                before = None if before is _MISSING else before
+                after = None if after is _MISSING else after
+                found.append(
+                    self.found(
+                        "UNSUPPORTED_KEYWORD_CHANGED", (keyword,), old=before, new=after, keyword=keyword
+                    )
+                )
+        return found
+
+
+def _shown(value: Any) -> str:
+    return "absent" if value is _MISSING else show(value)
+
+
+def _effective_types(schema: Any, where: Path) -> frozenset[str] | None:
+    """Declared ``type``, else the types of the ``enum``/``const`` values, else ``None`` (any type)."""
+    if schema is True or schema is False:
+        return None if schema else frozenset()
+    declared = declared_types(schema, where)
+    if declared is not None:
+        return declared
+    values = enum_values(schema, where)
+    return None if values is None else frozenset(value_type(v) for v in values)
+
+
+def _groups(types: frozenset[str] | None) -> frozenset[str]:
+    if types is None:
+        return _ALL_GROUPS
+    groups: set[str] = {name for name in ("string", "object", "array") if name in types}
+    if "number" in types or "integer" in types:
+        groups.add("number")
+    return frozenset(groups)
+
+
+def _covers(wider: frozenset[str] | None, narrower: frozenset[str] | None) -> bool:
+    if wider is None:
+        return True
+    if narrower is None:
+        return False
+    return all(t in wider or (t == "integer" and "number" in wider) for t in narrower)
+
+
+def type_change(before: frozenset[str] | None, after: frozenset[str] | None) -> str | None:
+    """``TYPE_EXTENDED``/``TYPE_NARROWED``/``TYPE_CHANGED`` or ``None``; integer is a subtype of number."""
+    extends = _covers(after, before)
+    narrows = _covers(before, after)
+    if extends and narrows:
+        return None
+    if extends:
+        return "TYPE_EXTENDED"
+    return "TYPE_NARROWED" if narrows else "TYPE_CHANGED"
+
+
+def run(old: Any, new: Any, policy: Policy, labels: Labels = ("old", "new")) -> list[Change]:
+    """``diff`` with explicit labels (FORWARD checks call it with old and new swapped)."""
+    differ = Differ(Document(old, labels[0]), Document(new, labels[1]), policy, labels)
+    try:
+        found = differ.compare(old, new, ())
+    except RecursionError as exc:
+        raise SchemaTooComplexError("schemas nest too deeply to compare") from exc
+    return [Change(f.kind, pointer(f.path), f.old, f.new, f.message) for f in found]
+
+
+def diff(old: Any, new: Any, *, policy: Policy | str = Policy.STRICT) -> list[Change]:
+    """Every difference between two schemas, in walk order, each with kind, pointer, values and a message.
+
+    ``policy`` only matters where the walk must choose (which ``anyOf`` alternative corresponds to which);
+    the verdict itself comes from :func:`mdp.compat.check`.
+    """
+    return run(old, new, Policy.parse(policy))
+
+
+__all__ = ["MAX_PATH", "MAX_WORK", "Differ", "Finding", "diff", "run", "type_change"]
