@@ -25,6 +25,7 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("contracts", "app", "contracts"),
     ("registry", "app", "registry"),
     ("up", "register", None),
+    ("validate", "register", None),
 ]
 
 

@@ -30,11 +30,13 @@ class Accounting:
         *,
         clock: Callable[[], float],
         log_interval: float = 1.0,
+        log_failures: bool = True,
     ) -> None:
         self.metrics = metrics
         self.stats = stats
         self._clock = clock
         self._throttle = LogThrottle(log_interval)
+        self._log = log_failures
         self._dlq_depths: dict[str, int] = {}
 
     def skipped(self, ruling: Ruling, count: int) -> None:
@@ -74,7 +76,7 @@ class Accounting:
             counters.would_reject.inc(rejectable)
         metrics.processed_total.inc(count)
         self.stats.add(counters.track, counters.schema, mode, count, len(failed), rejectable)
-        if failed:
+        if failed and self._log:
             self._log_failures(label, mode, count, failed, by_outcome)
 
     def _log_failures(

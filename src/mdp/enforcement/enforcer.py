@@ -13,10 +13,12 @@ How the schema of a batch is chosen (see docs/enforcement.md):
 2. otherwise the envelope reference ``{track?, name, sha256?}`` (track defaults to ``default_track``);
 3. otherwise the schema is unavailable.
 
-The validator is whatever is bound to (track, name) in the :class:`ValidatorCache`, loaded lazily from the
-:class:`SchemaProvider` and hot-swapped through :meth:`Enforcer.on_schema_change` (the client's change
-callback) or :meth:`Enforcer.swap`. A pinned ``sha256`` in the envelope is informational: the consumer's
-current schema is the contract being enforced.
+The content is whatever the :class:`SchemaProvider` serves for (track, name) now (asked once per batch,
+a dict look-up in the client's cache), compiled once per sha256 in the :class:`ValidatorCache`.
+:meth:`Enforcer.on_schema_change`, the client's change callback, compiles a new version as soon as a poll
+or ``schema.published`` brings it in, off the message path. If the provider fails or serves content that
+does not compile, the last good validator stays in force. A pinned ``sha256`` in the envelope is
+informational: the consumer's current schema is the contract being enforced.
 
 Not thread-safe: use one enforcer per event loop (mode switches and swaps may come from the same loop).
 """
@@ -46,7 +48,6 @@ from mdp.enforcement.validators import (
     DEFAULT_MAX_ERRORS,
     DEFAULT_MAX_MESSAGE_LENGTH,
     CompiledSchema,
-    SchemaContent,
     ValidatorCache,
     extract_issues,
 )
@@ -102,12 +103,14 @@ class Enforcer:
         started_at: float | None = None,
         clock: Callable[[], float] = time.time,
         log_interval: float = 1.0,
+        log_failures: bool = True,
     ) -> None:
         if not TRACK_RE.match(default_track):
             raise ValueError(f"default_track {default_track!r} is not a track name like v1")
         self._schemas = schemas
         self._metrics = metrics if metrics is not None else enforcement_metrics(CollectorRegistry())
         self._validators = ValidatorCache()
+        self._unusable: dict[str, str] = {}  # sha256 -> why that content cannot be compiled
         self._default_track = default_track
         self._bindings: dict[str, SchemaRef] = {}
         for stream, binding in (bindings or {}).items():
@@ -121,7 +124,9 @@ class Enforcer:
             instance=instance or f"{socket.gethostname()}-{os.getpid()}",
             started_at=clock() if started_at is None else started_at,
         )
-        self._accounting = Accounting(self._metrics, stats, clock=clock, log_interval=log_interval)
+        self._accounting = Accounting(
+            self._metrics, stats, clock=clock, log_interval=log_interval, log_failures=log_failures
+        )
         self._mode: Mode = parse_mode(mode)
         self._enabled = enabled
         self._apply_mode()
@@ -185,15 +190,6 @@ class Enforcer:
 
     # -- schemas -------------------------------------------------------------------------------------------
 
-    def swap(self, track: str, name: str, sha256: str | None, content: SchemaContent | str | bytes) -> str:
-        """Validate ``track``/``name`` against ``content`` from now on; returns its sha256.
-
-        Raises :class:`InvalidSchema` and keeps the previous validator when the content is unusable.
-        """
-        compiled = self._validators.swap(track, name, sha256, content)
-        logger.info("schema %s/%s now validates with %s", track, name, compiled.sha256[:12])
-        return compiled.sha256
-
     def on_schema_change(self, track: str, name: str, old_sha256: str | None, new_sha256: str | None) -> None:
         """Change callback for the registry client (poll or ``schema.published``): re-read and swap.
 
@@ -217,36 +213,61 @@ class Enforcer:
             )
             return
         sha256, content = found
+        if sha256 in self._unusable:
+            return
         try:
-            self.swap(track, name, sha256, content)
+            compiled = self._validators.swap(track, name, sha256, content)
+            logger.info("schema %s/%s now validates with %s", track, name, compiled.sha256[:12])
         except InvalidSchema as exc:
-            logger.error(
-                "schema %s/%s (%s) is unusable, keeping the previous one: %s", track, name, sha256, exc
-            )
-
-    def refresh(self) -> list[tuple[str, str]]:
-        """Re-read every bound subject from the provider and swap those whose sha256 changed."""
-        changed = []
-        for (track, name), sha256 in self._validators.bindings().items():
-            found = self._schemas.lookup(track, name)
-            if found is not None and found[0] != sha256:
-                self.on_schema_change(track, name, sha256, found[0])
-                changed.append((track, name))
-        return changed
+            self._remember_unusable(SchemaRef(track, name), sha256, exc, self._validators.get(track, name))
 
     def _load(self, ref: SchemaRef) -> _Target:
+        """The validator for ``ref``, checked against the provider once per batch.
+
+        The provider is asked every batch (a dict look-up in the client's cache), so a new version is
+        picked up even where no change callback is wired; it is compiled once per sha256. If the provider
+        fails, forgets the subject or serves content that does not compile, the last good validator keeps
+        working; without one, the batch's schema is unavailable.
+        """
+        bound = self._validators.get(ref.track, ref.name)
         try:
             found = self._schemas.lookup(ref.track, ref.name)
         except Exception as exc:  # a broken provider must cost verdicts, not the pipeline
-            return _Target(ref, None, "schema_unavailable", f"schema provider failed for {ref}: {exc}")
+            return self._last_good(ref, bound, f"schema provider failed for {ref}: {exc}")
         if found is None:
-            return _Target(ref, None, "schema_unavailable", f"{ref} was never fetched and is not cached")
+            return self._last_good(ref, bound, f"{ref} was never fetched and is not cached")
         sha256, content = found
-        try:
-            compiled = self._validators.swap(ref.track, ref.name, sha256, content)
-        except InvalidSchema as exc:
-            return _Target(ref, None, "schema_unavailable", f"{ref} cannot be used: {exc}")
-        return _Target(SchemaRef(ref.track, ref.name, compiled.sha256), compiled)
+        if bound is not None and bound.sha256 == sha256:
+            return _Target(SchemaRef(ref.track, ref.name, sha256), bound)
+        problem = self._unusable.get(sha256)
+        if problem is None:
+            try:
+                compiled = self._validators.swap(ref.track, ref.name, sha256, content)
+            except InvalidSchema as exc:
+                problem = self._remember_unusable(ref, sha256, exc, bound)
+            else:
+                if bound is not None:
+                    logger.info("schema %s now validates with %s", ref, compiled.sha256[:12])
+                return _Target(SchemaRef(ref.track, ref.name, compiled.sha256), compiled)
+        return self._last_good(ref, bound, problem)
+
+    def _remember_unusable(
+        self, ref: SchemaRef, sha256: str, exc: InvalidSchema, bound: CompiledSchema | None
+    ) -> str:
+        """Note a content that does not compile, so no batch ever tries to compile it again."""
+        problem = f"{ref} cannot be used: {exc}"
+        if len(self._unusable) >= 1000:
+            self._unusable.clear()
+        self._unusable[sha256] = problem
+        keeping = "keeping the previous version" if bound is not None else "nothing to validate with"
+        logger.error("%s (%s); %s", problem, sha256, keeping)
+        return problem
+
+    @staticmethod
+    def _last_good(ref: SchemaRef, bound: CompiledSchema | None, problem: str) -> _Target:
+        if bound is not None:
+            return _Target(SchemaRef(ref.track, ref.name, bound.sha256), bound)
+        return _Target(ref, None, "schema_unavailable", problem)
 
     def _target(self, ref: RefLike | None, stream: str | None) -> _Target:
         binding = self._bindings.get(stream) if stream is not None else None
@@ -270,10 +291,7 @@ class Enforcer:
                 f"schema mismatch: message declares {declared.track}/{declared.name} but stream {stream!r} "
                 f"carries {binding.track}/{binding.name}",
             )
-        compiled = self._validators.get(chosen.track, chosen.name)
-        if compiled is None:
-            return self._load(chosen)
-        return _Target(SchemaRef(chosen.track, chosen.name, compiled.sha256), compiled)
+        return self._load(chosen)
 
     # -- the message path -----------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,6 @@ from mdp.contracts.bundled import bundled_schema
 from mdp.enforcement import (
     BundledSchemaProvider,
     Enforcer,
-    InvalidSchema,
     MemorySchemaProvider,
     SchemaRef,
     SchemaValidationError,
@@ -162,15 +162,6 @@ def test_change_callback_swaps_v1_for_v2(
     assert enforcer.enforce_one(bar_bytes(venue="XNAS"), BAR).valid
 
 
-def test_swap_directly_and_unusable_swaps_keep_the_old_validator(make_enforcer: MakeEnforcer) -> None:
-    enforcer = make_enforcer(mode="strict")
-    enforcer.swap("v1", "md.Bar", None, V2_BAR)
-    assert not enforcer.enforce_one(bar_bytes(), BAR).valid
-    with pytest.raises(InvalidSchema):
-        enforcer.swap("v1", "md.Bar", None, {"type": "nope"})
-    assert enforcer.enforce_one(bar_bytes(venue="XNAS"), BAR).valid
-
-
 def test_change_to_unusable_content_keeps_validating(
     make_enforcer: MakeEnforcer, memory_schemas: MemorySchemaProvider
 ) -> None:
@@ -195,16 +186,41 @@ def test_removed_subject_is_unbound_and_reloaded_on_demand(
     assert enforcer.enforce_one(bar_bytes(), BAR).outcome == "schema_unavailable"
 
 
-def test_refresh_picks_up_provider_changes(
+def test_provider_changes_are_picked_up_without_a_callback(
     make_enforcer: MakeEnforcer, memory_schemas: MemorySchemaProvider
 ) -> None:
     memory_schemas.put("v1", "md.Bar", V1_BAR)
     enforcer = make_enforcer(mode="strict", schemas=memory_schemas)
     assert enforcer.enforce_one(bar_bytes(), BAR).valid
-    assert enforcer.refresh() == []
     memory_schemas.put("v1", "md.Bar", V2_BAR)
-    assert enforcer.refresh() == [("v1", "md.Bar")]
     assert not enforcer.enforce_one(bar_bytes(), BAR).valid
+    assert len(enforcer.validators) == 1  # v1's validator was dropped
+
+
+def test_last_good_validator_survives_a_provider_that_forgets_or_fails(
+    make_enforcer: MakeEnforcer, memory_schemas: MemorySchemaProvider
+) -> None:
+    memory_schemas.put("v1", "md.Bar", V1_BAR)
+    enforcer = make_enforcer(mode="strict", schemas=memory_schemas)
+    assert enforcer.enforce_one(bar_bytes(), BAR).valid
+    memory_schemas.remove("v1", "md.Bar")  # e.g. a cache reset without a removal event
+    assert enforcer.enforce_one(bar_bytes(), BAR).valid
+    enforcer._schemas = _Exploding()  # the provider starts failing
+    assert enforcer.enforce_one(bar_bytes(), BAR).valid
+    assert not enforcer.enforce_one(bar_bytes(open=0), BAR).valid
+
+
+def test_unusable_content_is_compiled_once_not_per_batch(
+    make_enforcer: MakeEnforcer, memory_schemas: MemorySchemaProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    memory_schemas.put("v1", "md.Bar", {"type": "object", "pattern": "("})
+    enforcer = make_enforcer(mode="warn", schemas=memory_schemas)
+    caplog.set_level(logging.ERROR, logger="mdp.enforcement")
+    for _ in range(5):
+        verdict = enforcer.enforce_one(bar_bytes(), BAR)
+        assert verdict.outcome == "schema_unavailable"
+        assert "does not compile" in verdict.errors[0].message
+    assert len([r for r in caplog.records if "cannot be used" in r.getMessage()]) == 1
 
 
 # -- which schema -----------------------------------------------------------------------------------------
@@ -326,8 +342,9 @@ def test_oversized_payloads_are_refused_unparsed(make_enforcer: MakeEnforcer) ->
 
 
 def test_opt_in_depth_limit(make_enforcer: MakeEnforcer) -> None:
-    enforcer = make_enforcer(mode="warn", schemas=MemorySchemaProvider(), max_depth=4)
-    enforcer.swap("v1", "doc.Any", None, {"type": "object"})
+    schemas = MemorySchemaProvider()
+    schemas.put("v1", "doc.Any", {"type": "object"})
+    enforcer = make_enforcer(mode="warn", schemas=schemas, max_depth=4)
     ref = SchemaRef("v1", "doc.Any")
     shallow, deep_bytes, deep_mapping = enforcer.enforce_batch(
         [b'{"a": {"b": [1]}}', b'{"a": [[[[[1]]]]]}', {"a": [[[[[1]]]]]}], ref
