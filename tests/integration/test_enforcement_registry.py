@@ -22,11 +22,12 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from mdp.cli.main import app
-from mdp.client import RegistryClient, RegistryPoller, RetryPolicy
+from mdp.client import RegistryClient, RegistryPoller, RetryPolicy, SyncRegistryClient
 from mdp.contracts.bundled import bundled_schema
-from mdp.enforcement import Enforcer, SchemaRef, enforcement_metrics
+from mdp.enforcement import Enforcer, SchemaProvider, SchemaRef, enforcement_metrics
 from mdp.enforcement.registry import RegistrySchemaProvider
 from tests.integration.registry_process import RegistryProcess, registry_serve_available
+from tests.suites.schema_provider import SchemaProviderSuite
 from tests.unit.enforcement.conftest import bar_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -53,6 +54,19 @@ def client_for(process: RegistryProcess, cache: Path, **options: Any) -> Registr
     return RegistryClient(
         process.url, admin_token=TOKEN, retry=QUICK, timeout=5.0, cache_dir=cache, trust_env=False, **options
     )
+
+
+class TestRegistryProvider(SchemaProviderSuite):
+    """The SchemaProvider suite over a real client cache filled from the real registry."""
+
+    @pytest.fixture
+    def provider(self, registry: RegistryProcess, tmp_path: Path) -> Iterator[SchemaProvider]:
+        with SyncRegistryClient(
+            registry.url, admin_token=TOKEN, retry=QUICK, cache_dir=tmp_path / "cache", trust_env=False
+        ) as client:
+            client.publish("v1", "md.Bar", V1_BAR)  # same content as `registry seed`: idempotent
+            client.sync_track("v1")
+            yield RegistrySchemaProvider(client)
 
 
 def with_optional_exchange(schema: dict[str, Any]) -> dict[str, Any]:
