@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from mdp.contracts.telemetry import ValidationStats
 from mdp.enforcement.metrics import EnforcementMetrics
-from mdp.enforcement.model import Ruling, SchemaRef, Verdict
+from mdp.enforcement.model import Ruling, SchemaRef
 from mdp.enforcement.policy import Decision, Mode, Outcome, would_reject
 from mdp.enforcement.stats import StatsWindow
 from mdp.enforcement.throttle import LogThrottle
@@ -50,14 +50,14 @@ class Accounting:
         mode: Mode,
         decisions: Mapping[Outcome, Decision],
         count: int,
-        failed: list[Verdict],
+        failed: list[Ruling],
     ) -> None:
-        """A validated batch of ``count`` messages, of which ``failed`` were not valid."""
+        """A validated batch of ``count`` messages; ``failed`` holds the rulings of those not valid."""
         metrics = self.metrics
         counters = metrics.schema_counters(label.track, label.name, mode)
         by_outcome: dict[Outcome, int] = {}
-        for verdict in failed:
-            outcome = verdict.ruling.outcome
+        for ruling in failed:
+            outcome = ruling.outcome
             assert outcome is not None
             by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
         valid = count - len(failed)
@@ -80,7 +80,7 @@ class Accounting:
             self._log_failures(label, mode, count, failed, by_outcome)
 
     def _log_failures(
-        self, label: SchemaRef, mode: Mode, count: int, failed: list[Verdict], by_outcome: dict[Outcome, int]
+        self, label: SchemaRef, mode: Mode, count: int, failed: list[Ruling], by_outcome: dict[Outcome, int]
     ) -> None:
         first = failed[0]
         suppressed = self._throttle.allow(

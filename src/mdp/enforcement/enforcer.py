@@ -1,9 +1,10 @@
-"""The enforcer: bytes (or parsed payloads) in, one :class:`Verdict` per message out.
+"""The enforcer: bytes (or parsed payloads) in, one verdict per message out.
 
 It knows nothing about Pulse or any transport; the pipeline consumes, calls :meth:`Enforcer.enforce_batch`
-and forwards or dead-letters according to each verdict. Per batch it resolves the schema once, then per
-message it does only ``orjson.loads`` + ``is_valid`` + a two-slot :class:`Verdict`; errors are extracted,
-metrics incremented, stats counted and (rate-limited) log lines written once per batch, never per message.
+(a ``list[Verdict]``) or :meth:`Enforcer.enforce_columns` (the same verdicts as columns, the fastest
+form) and forwards or dead-letters accordingly. Per batch it resolves the schema once and judges the
+messages in C-level passes (:mod:`mdp.enforcement.judge`); errors are extracted only for failures, and
+metrics, stats and (rate-limited) log lines are written once per batch, never per message.
 
 How the schema of a batch is chosen (see docs/enforcement.md):
 
@@ -32,16 +33,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-import orjson
 from prometheus_client import CollectorRegistry
 
 from mdp.contracts.telemetry import ValidationStats
 from mdp.enforcement.accounting import Accounting
 from mdp.enforcement.base import SchemaProvider
 from mdp.enforcement.errors import InvalidSchema, SchemaValidationError
+from mdp.enforcement.judge import Judge, Limits, VerdictBatch, skipped
 from mdp.enforcement.metrics import EnforcementMetrics, enforcement_metrics
-from mdp.enforcement.model import NAME_RE, TRACK_RE, Ruling, SchemaRef, ValidationIssue, Verdict
-from mdp.enforcement.payloads import DEFAULT_MAX_BYTES, bytes_too_deep, coerce, decode_problem, json_kind
+from mdp.enforcement.model import NAME_RE, TRACK_RE, Ruling, SchemaRef, Verdict
+from mdp.enforcement.payloads import DEFAULT_MAX_BYTES
 from mdp.enforcement.policy import OUTCOMES, Decision, Mode, Outcome, decide, parse_mode, validation_active
 from mdp.enforcement.stats import StatsWindow
 from mdp.enforcement.validators import (
@@ -49,7 +50,6 @@ from mdp.enforcement.validators import (
     DEFAULT_MAX_MESSAGE_LENGTH,
     CompiledSchema,
     ValidatorCache,
-    extract_issues,
 )
 from mdp.settings import MdpSettings
 
@@ -61,7 +61,6 @@ RefLike = object
 BindingLike = SchemaRef | tuple[str, str]
 
 UNKNOWN_SCHEMA: Final = "(unknown)"
-_NOT_JSON_DATA = (ValueError, TypeError, OverflowError)  # jsonschema-rs on a Mapping it cannot convert
 
 
 class _Target:
@@ -115,10 +114,7 @@ class Enforcer:
         self._bindings: dict[str, SchemaRef] = {}
         for stream, binding in (bindings or {}).items():
             self.bind_stream(stream, *(binding.key if isinstance(binding, SchemaRef) else binding))
-        self._max_bytes = max_bytes
-        self._max_depth = max_depth
-        self._max_errors = max_errors
-        self._max_message_length = max_message_length
+        self._limits = Limits(max_bytes, max_depth, max_errors, max_message_length)
         stats = StatsWindow(
             service=service,
             instance=instance or f"{socket.gethostname()}-{os.getpid()}",
@@ -295,75 +291,40 @@ class Enforcer:
 
     # -- the message path -----------------------------------------------------------------------------------
 
+    def enforce_columns(
+        self, items: Sequence[Item], ref: RefLike | None = None, *, stream: str | None = None
+    ) -> VerdictBatch:
+        """The verdicts of a batch as columns (payloads, rulings, failure indices): the fastest form.
+
+        Never raises for a bad message and never drops one: ``len(result) == len(items)``, in order.
+        """
+        if not items:
+            return VerdictBatch([], [], [])
+        if not self._active:
+            self._accounting.skipped(self._skip_ruling, len(items))
+            return skipped(items, self._skip_ruling)
+        mode = self._mode
+        target = self._target(ref, stream)
+        judge = Judge(target.label, self._decisions, self._limits)
+        if target.compiled is not None:
+            result = judge.batch(items, target.compiled)
+        else:
+            assert target.outcome is not None
+            result = judge.unchecked(items, target.outcome, target.detail)
+        rulings = result.rulings
+        failed = [rulings[index] for index in result.failures]
+        self._accounting.record(target.label, mode, self._decisions, len(items), failed)
+        return result
+
     def enforce_batch(
         self, items: Sequence[Item], ref: RefLike | None = None, *, stream: str | None = None
     ) -> list[Verdict]:
-        """One verdict per item, in order. Never raises for a bad message and never drops one."""
-        if not items:
-            return []
-        if not self._active:
-            return self._skip(items)
-        mode = self._mode
-        target = self._target(ref, stream)
-        label = target.label
-        compiled = target.compiled
-        verdicts: list[Verdict] = []
-        failed: list[Verdict] = []
-        if compiled is None:
-            for item in items:
-                verdict = self._unchecked(item, target)
-                verdicts.append(verdict)
-                failed.append(verdict)
-        else:
-            valid = self._decisions["valid"]
-            ok = Ruling("valid", valid.action, valid.severity, valid.reason, label)
-            is_valid = compiled.validator.is_valid
-            loads = orjson.loads
-            decode_error = orjson.JSONDecodeError
-            max_bytes = self._max_bytes
-            max_depth = self._max_depth
-            append = verdicts.append
-            for item in items:
-                # Fast path: bytes within the size limit. Everything else goes through _coerce.
-                if type(item) is bytes and len(item) <= max_bytes:
-                    try:
-                        payload = loads(item)
-                    except decode_error as exc:
-                        verdict = self._malformed(None, decode_problem(exc), label)
-                        append(verdict)
-                        failed.append(verdict)
-                        continue
-                    if max_depth is not None and bytes_too_deep(item, payload, max_depth):
-                        verdict = self._malformed(None, f"JSON nested deeper than {max_depth} levels", label)
-                        append(verdict)
-                        failed.append(verdict)
-                        continue
-                else:
-                    payload, problem = coerce(item, max_bytes=max_bytes, max_depth=max_depth)
-                    if problem is not None:
-                        verdict = self._malformed(payload, problem, label)
-                        append(verdict)
-                        failed.append(verdict)
-                        continue
-                if type(payload) is dict:
-                    try:
-                        if is_valid(payload):
-                            append(Verdict(payload, ok))
-                            continue
-                    except _NOT_JSON_DATA as exc:
-                        verdict = self._malformed(payload, f"payload is not JSON data: {exc}", label)
-                        append(verdict)
-                        failed.append(verdict)
-                        continue
-                verdict = self._rejected(payload, compiled, label)
-                append(verdict)
-                failed.append(verdict)
-        self._accounting.record(label, mode, self._decisions, len(items), failed)
-        return verdicts
+        """One :class:`Verdict` per item, in order. Never raises for a bad message and never drops one."""
+        return self.enforce_columns(items, ref, stream=stream).to_list()
 
     def enforce_one(self, item: Item, ref: RefLike | None = None, *, stream: str | None = None) -> Verdict:
         """The verdict for a single message (never raises for a bad message)."""
-        return self.enforce_batch([item], ref, stream=stream)[0]
+        return self.enforce_columns([item], ref, stream=stream)[0]
 
     def check(self, item: Item, ref: RefLike | None = None, *, stream: str | None = None) -> Verdict:
         """Like :meth:`enforce_one`, but a strict-mode rejection raises :class:`SchemaValidationError`."""
@@ -371,51 +332,6 @@ class Enforcer:
         if verdict.action == "dead_letter":
             raise SchemaValidationError(verdict)
         return verdict
-
-    def _skip(self, items: Sequence[Item]) -> list[Verdict]:
-        ruling = self._skip_ruling
-        verdicts = [Verdict(item if isinstance(item, Mapping) else None, ruling) for item in items]
-        self._accounting.skipped(ruling, len(items))
-        return verdicts
-
-    def _malformed(self, payload: Any, problem: str, label: SchemaRef) -> Verdict:
-        decision = self._decisions["malformed"]
-        problem = self._clip(problem)
-        issue = ValidationIssue("", problem, None)
-        ruling = Ruling("malformed", decision.action, decision.severity, decision.reason, label, (issue,))
-        return Verdict(payload, ruling)
-
-    def _rejected(self, payload: Any, compiled: CompiledSchema, label: SchemaRef) -> Verdict:
-        if type(payload) is not dict:
-            return self._malformed(
-                payload, f"payload is a JSON {json_kind(payload)}, expected an object", label
-            )
-        try:
-            issues = extract_issues(
-                compiled, payload, max_errors=self._max_errors, max_length=self._max_message_length
-            )
-        except _NOT_JSON_DATA as exc:
-            return self._malformed(payload, f"payload is not JSON data: {exc}", label)
-        decision = self._decisions["invalid"]
-        ruling = Ruling("invalid", decision.action, decision.severity, decision.reason, label, issues)
-        return Verdict(payload, ruling)
-
-    def _unchecked(self, item: Item, target: _Target) -> Verdict:
-        """A message of a batch without a usable schema: malformed, or else the batch's failure."""
-        payload, problem = coerce(item, max_bytes=self._max_bytes, max_depth=self._max_depth)
-        if problem is not None:
-            return self._malformed(payload, problem, target.label)
-        assert target.outcome is not None
-        decision = self._decisions[target.outcome]
-        issue = ValidationIssue("", self._clip(target.detail), None)
-        ruling = Ruling(
-            target.outcome, decision.action, decision.severity, decision.reason, target.label, (issue,)
-        )
-        return Verdict(payload, ruling)
-
-    def _clip(self, text: str) -> str:
-        limit = self._max_message_length
-        return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # -- telemetry -----------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ class CompiledSchema:
 
     sha256: str
     validator: jsonschema_rs.Validator
+    root_is_object: bool = False  # the schema only admits objects, so passing implies a dict
 
     def is_valid(self, instance: Any) -> bool:
         return self.validator.is_valid(instance)
@@ -75,7 +76,8 @@ def _compile(document: SchemaContent, sha256: str) -> CompiledSchema:
         raise InvalidSchema(
             f"schema does not compile: {text.splitlines()[0] if text else type(exc).__name__}"
         ) from exc
-    return CompiledSchema(sha256, validator)
+    root_is_object = isinstance(document, Mapping) and document.get("type") in ("object", ["object"])
+    return CompiledSchema(sha256, validator, root_is_object)
 
 
 def compile_schema(content: SchemaContent | str | bytes, sha256: str | None = None) -> CompiledSchema:

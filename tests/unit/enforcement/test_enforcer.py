@@ -412,3 +412,13 @@ def test_verdict_serialises_for_the_dlq(make_enforcer: MakeEnforcer) -> None:
         {"path": "/volume", "message": "-1 is less than the minimum of 0", "keyword": "minimum"}
     ]
     assert orjson.loads(orjson.dumps(data)) == data
+
+
+def test_columns_and_list_agree(make_enforcer: MakeEnforcer) -> None:
+    enforcer = make_enforcer(mode="strict")
+    items: list[Any] = [bar_bytes(), b"{", bar_bytes(low=-5.0), bar_payload()]
+    columns = enforcer.enforce_columns(items, BAR)
+    listed = enforcer.enforce_batch(items, BAR)
+    assert [r.action for r in columns.rulings] == [v.action for v in listed]
+    assert columns.failures == [1, 2]
+    assert columns.payloads[3] == listed[3].payload == bar_payload()
