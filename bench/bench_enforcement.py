@@ -18,16 +18,11 @@ stealing the cores do not inflate.
     uv run python bench/bench_enforcement.py [--messages 200000] [--batch 1000] [--repeat 7]
 
 Targets: enforcer >= 75 % of bare, and >= 25x jsonschema.
-
-``--gc-freeze`` runs ``gc.freeze()`` after set-up (what a long-running service does after start-up), so
-full collections stop re-scanning the imported modules; it is reported separately because it is a
-process-level choice, not part of the library.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import random
@@ -117,7 +112,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--invalid", type=float, default=0.01)
-    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after set-up")
     args = parser.parse_args()
 
     # Failures are logged (throttled) as in production, to a sink that costs the same but shows nothing.
@@ -182,9 +176,6 @@ def main() -> None:
     assert run_columns() == invalid, "columns must reject exactly the invalid messages"
     assert run_bare() == invalid, "bare loop must reject exactly the invalid messages"
 
-    if args.gc_freeze:
-        gc.collect()
-        gc.freeze()
     rates: dict[str, list[float]] = {"enforcer": [], "columns": [], "bare": [], "jsonschema": []}
     for _ in range(args.repeat):
         best_rate(run_bare, len(messages), rates["bare"])
@@ -195,7 +186,7 @@ def main() -> None:
 
     print(
         f"messages: {len(messages)} ({invalid} invalid, {args.invalid:.1%}), batch {args.batch}, "
-        f"best of {args.repeat}, gc.freeze: {args.gc_freeze}; python jsonschema on the first "
+        f"best of {args.repeat}; python jsonschema on the first "
         f"{len(python_messages)}"
     )
     for name, rate in best.items():

@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping
 from mdp.contracts.telemetry import ValidationStats
 from mdp.enforcement.metrics import EnforcementMetrics
 from mdp.enforcement.model import Ruling, SchemaRef
-from mdp.enforcement.policy import Decision, Mode, Outcome, would_reject
+from mdp.enforcement.policy import OUTCOMES, Decision, Mode, Outcome, would_reject
 from mdp.enforcement.stats import StatsWindow
 from mdp.enforcement.throttle import LogThrottle
 
 logger = logging.getLogger("mdp.enforcement")
+
+_WOULD_REJECT = frozenset(outcome for outcome in OUTCOMES if would_reject(outcome))
 
 
 class Accounting:
@@ -68,7 +70,7 @@ class Accounting:
             counters.results[outcome].inc(n)
             decision = decisions[outcome]
             metrics.action(decision.action, decision.severity).inc(n)
-            if would_reject(outcome):
+            if outcome in _WOULD_REJECT:
                 rejectable += n
         if failed:
             counters.failures.inc(len(failed))

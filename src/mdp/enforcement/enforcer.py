@@ -176,6 +176,7 @@ class Enforcer:
         self._active = validation_active(self._mode, self._enabled)
         skip = self._decisions["valid"]
         self._skip_ruling = Ruling(None, skip.action, skip.severity, skip.reason)
+        self._valid_rulings: dict[SchemaRef, Ruling] = {}
         self._metrics.set_mode(self._mode, self._enabled)
 
     def bind_stream(self, stream: str, track: str, name: str) -> None:
@@ -305,7 +306,16 @@ class Enforcer:
             return skipped(items, self._skip_ruling)
         mode = self._mode
         target = self._target(ref, stream)
-        judge = Judge(target.label, self._decisions, self._limits)
+        label = target.label
+        ok = self._valid_rulings.get(label)
+        if ok is None:  # one shared "valid" ruling per schema version and mode, not one per batch
+            if len(self._valid_rulings) >= 1000:
+                self._valid_rulings.clear()
+            decision = self._decisions["valid"]
+            ok = self._valid_rulings[label] = Ruling(
+                "valid", decision.action, decision.severity, decision.reason, label
+            )
+        judge = Judge(label, self._decisions, self._limits, ok)
         if target.compiled is not None:
             result = judge.batch(items, target.compiled)
         else:

@@ -77,12 +77,19 @@ class VerdictBatch(Sequence[Verdict]):
 class Judge:
     """Judges batches against one compiled schema (or a batch-wide failure) under fixed decisions."""
 
-    __slots__ = ("decisions", "label", "limits")
+    __slots__ = ("decisions", "label", "limits", "ok")
 
-    def __init__(self, label: SchemaRef, decisions: Mapping[Outcome, Decision], limits: Limits) -> None:
+    def __init__(
+        self,
+        label: SchemaRef,
+        decisions: Mapping[Outcome, Decision],
+        limits: Limits,
+        ok: Ruling | None = None,
+    ) -> None:
         self.label = label
         self.decisions = decisions
         self.limits = limits
+        self.ok = ok if ok is not None else self.ruling("valid")  # shared by every valid message
 
     def ruling(self, outcome: Outcome, issues: tuple[ValidationIssue, ...] = ()) -> Ruling:
         decision = self.decisions[outcome]
@@ -113,7 +120,7 @@ class Judge:
         if type(payload) is dict:
             try:
                 if compiled.validator.is_valid(payload):
-                    return payload, self.ruling("valid")
+                    return payload, self.ok
             except _NOT_JSON_DATA as exc:
                 return payload, self.malformed(f"payload is not JSON data: {exc}")
         return payload, self.rejected(payload, compiled)
@@ -163,7 +170,7 @@ class Judge:
             for index in decided:
                 checked[index] = None
         oks = list(map(compiled.validator.is_valid, checked))
-        ok = self.ruling("valid")
+        ok = self.ok
         rulings = [ok] * len(payloads)
         failures: list[int] = []
         index = -1
