@@ -125,6 +125,19 @@ class _Exploding:
         raise RuntimeError("cache file vanished")
 
 
+class _Flaky:
+    """A provider that can be made to raise, in front of a real one."""
+
+    def __init__(self, inner: MemorySchemaProvider) -> None:
+        self.inner = inner
+        self.failing = False
+
+    def lookup(self, track: str, name: str) -> Any:
+        if self.failing:
+            raise RuntimeError("cache unavailable")
+        return self.inner.lookup(track, name)
+
+
 def test_provider_failure_is_a_verdict_not_a_crash(make_enforcer: MakeEnforcer) -> None:
     enforcer = make_enforcer(mode="strict", schemas=_Exploding())
     verdict = enforcer.enforce_one(bar_bytes(), BAR)
@@ -200,12 +213,13 @@ def test_provider_changes_are_picked_up_without_a_callback(
 def test_last_good_validator_survives_a_provider_that_forgets_or_fails(
     make_enforcer: MakeEnforcer, memory_schemas: MemorySchemaProvider
 ) -> None:
+    flaky = _Flaky(memory_schemas)
     memory_schemas.put("v1", "md.Bar", V1_BAR)
-    enforcer = make_enforcer(mode="strict", schemas=memory_schemas)
+    enforcer = make_enforcer(mode="strict", schemas=flaky)
     assert enforcer.enforce_one(bar_bytes(), BAR).valid
     memory_schemas.remove("v1", "md.Bar")  # e.g. a cache reset without a removal event
     assert enforcer.enforce_one(bar_bytes(), BAR).valid
-    enforcer._schemas = _Exploding()  # the provider starts failing
+    flaky.failing = True  # the provider starts raising
     assert enforcer.enforce_one(bar_bytes(), BAR).valid
     assert not enforcer.enforce_one(bar_bytes(open=0), BAR).valid
 
