@@ -26,6 +26,7 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("compat", "register", None),
     ("registry", "app", "registry"),
     ("up", "register", None),
+    ("validate", "register", None),
 ]
 
 
