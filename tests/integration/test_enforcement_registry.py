@@ -26,7 +26,7 @@ from mdp.client import RegistryClient, RegistryPoller, RetryPolicy, SyncRegistry
 from mdp.contracts.bundled import bundled_schema
 from mdp.enforcement import Enforcer, SchemaProvider, SchemaRef, enforcement_metrics
 from mdp.enforcement.registry import RegistrySchemaProvider
-from tests.integration.registry_process import RegistryProcess, registry_serve_available
+from tests.integration.registry_process import RegistryProcess
 from tests.suites.schema_provider import SchemaProviderSuite
 from tests.unit.enforcement.conftest import bar_bytes
 
@@ -39,8 +39,6 @@ V1_BAR = bundled_schema("v1", "md.Bar")
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
-    if not registry_serve_available():
-        pytest.fail("`mdp registry serve` must be available on this branch")
     process = RegistryProcess(tmp_path_factory.mktemp("registry-data"), TOKEN)
     process.start()
     try:
