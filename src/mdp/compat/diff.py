@@ -27,9 +27,7 @@ from typing import Any, NamedTuple
 from mdp.compat import arrays, combined, objects
 from mdp.compat.errors import InvalidSchemaError, SchemaTooComplexError
 from mdp.compat.explain import describe, show_types
-from mdp.compat.model import Change, Policy
-from mdp.compat.normalize import (
-    Document,
+from mdp.compat.keywords import (
     Path,
     bound,
     declared_types,
@@ -41,10 +39,12 @@ from mdp.compat.normalize import (
     value_key,
     value_type,
 )
+from mdp.compat.model import Change, Policy
+from mdp.compat.normalize import Document
 from mdp.compat.rules import BOUND_CHECKS, RULES
 
 MAX_PATH = 200
-MAX_WORK = 100_000
+MAX_WORK = 50_000
 # Past this many reported changes, a pair compared before and met again (a shared definition reached along
 # exponentially many paths) reports one change per kind: the verdict is unchanged, the output stays bounded.
 MAX_FINDINGS = 10_000
@@ -58,6 +58,7 @@ _ANNOTATIONS = (
     ("contentEncoding", "CONTENT_ANNOTATION_CHANGED"), ("contentMediaType", "CONTENT_ANNOTATION_CHANGED"),
     ("contentSchema", "CONTENT_ANNOTATION_CHANGED"),
 )  # fmt: skip
+_ANNOTATION_KEYWORDS = frozenset(keyword for keyword, _ in _ANNOTATIONS)
 _FLAGS = frozenset({"deprecated", "readOnly", "writeOnly"})  # false means the same as absent
 # Assertion keywords mdp does not model; any change to them is reported (and breaks) rather than ignored.
 _UNSUPPORTED = ("if", "then", "else", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef",
@@ -170,6 +171,16 @@ class Differ:
             if self._budget.findings > MAX_FINDINGS:
                 return list({f.kind: f for f in cached}.values())
             return cached
+        if (
+            isinstance(old, Mapping)
+            and isinstance(new, Mapping)
+            and (printed := self.old_doc.fingerprint(old)) is not None
+            and printed == self.new_doc.fingerprint(new)
+        ):
+            # Identical and self-contained (no $ref): nothing below can differ, so it is not walked (nor
+            # re-validated: checking that a schema is well-formed is the registry's meta-validation).
+            memo[key] = []
+            return []
         if len(where) > MAX_PATH:
             raise SchemaTooComplexError(
                 f"{pointer(where[:20])}...: schemas nest deeper than {MAX_PATH} levels"
@@ -224,6 +235,8 @@ class Differ:
 
     def _annotations(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
         found: list[Finding] = []
+        if old.keys().isdisjoint(_ANNOTATION_KEYWORDS) and new.keys().isdisjoint(_ANNOTATION_KEYWORDS):
+            return found
         for keyword, kind in _ANNOTATIONS:
             before = old.get(keyword, _MISSING)
             after = new.get(keyword, _MISSING)
@@ -341,6 +354,8 @@ class Differ:
 
     def _unsupported(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
         found: list[Finding] = []
+        if old.keys().isdisjoint(_UNSUPPORTED) and new.keys().isdisjoint(_UNSUPPORTED):
+            return found
         for keyword in _UNSUPPORTED:
             before = old.get(keyword, _MISSING)
             after = new.get(keyword, _MISSING)

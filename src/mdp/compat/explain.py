@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mdp.compat.normalize import show
+from mdp.compat.keywords import show
 from mdp.compat.rules import BOUND_CHECKS
 
 _ADDITIONAL = {

@@ -22,8 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mdp.compat.errors import InvalidSchemaError
-from mdp.compat.normalize import (
-    Document,
+from mdp.compat.keywords import (
     Path,
     dependencies,
     is_empty_schema,
@@ -32,6 +31,7 @@ from mdp.compat.normalize import (
     string_list,
     subschema,
 )
+from mdp.compat.normalize import Document
 from mdp.compat.rules import RULES
 
 if TYPE_CHECKING:
