@@ -37,6 +37,8 @@ SUMS = ("anyOf", "oneOf")
 
 def pure(schema: Mapping[str, Any]) -> str | None:
     """The combinator keyword of a schema whose only assertion keyword is that combinator."""
+    if schema.keys().isdisjoint(COMBINATORS):
+        return None
     keywords = [k for k in schema if k in ASSERTION_KEYWORDS]
     return keywords[0] if len(keywords) == 1 and keywords[0] in COMBINATORS else None
 

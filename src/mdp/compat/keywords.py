@@ -174,9 +174,7 @@ def subschema(schema: Mapping[str, Any], keyword: str, path: Path) -> Any:
 
 def is_empty_schema(schema: Any) -> bool:
     """True for ``true``, ``{}`` and schemas carrying only annotations: they accept every value."""
-    return schema is True or (
-        isinstance(schema, Mapping) and not any(k in ASSERTION_KEYWORDS for k in schema)
-    )
+    return schema is True or (isinstance(schema, Mapping) and ASSERTION_KEYWORDS.isdisjoint(schema))
 
 
 def value_key(value: Any, depth: int = 0) -> Hashable:
