@@ -59,7 +59,7 @@ def compare_wrapped(
         if len(parts) == 1:
             return d.sub(old, parts[0], (new_kw, "0"), where, annotations=False)
     if old_kw is not None and new_kw is not None:
-        return None if old_kw == new_kw else _criterion_changed(d, old, new, old_kw, new_kw, where)
+        return _criterion_changed(d, old, new, old_kw, new_kw, where)
     if old_kw == "allOf" and new_kw != "allOf":
         flat = d.old_doc.flattened_all_of(old, where)
         if flat is not None:

@@ -43,8 +43,9 @@ def _regex(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except (re.error, OverflowError) as exc:
+        # Python's re covers the ECMA-262 subset schemas use in practice; \p{...} classes are not in it.
         raise InvalidSchemaError(
-            f"patternProperties key {pattern!r} is not a valid regular expression"
+            f"patternProperties key {pattern!r} is not a regular expression mdp can evaluate: {exc}"
         ) from exc
 
 
