@@ -37,6 +37,17 @@ def dlq_stream(stream: str) -> str:
 
 
 BARS_DLQ: Final = dlq_stream(BARS)
+DATA_STREAM_PREFIX: Final = "md."
+
+
+def is_data_stream(stream: str) -> bool:
+    """Whether entries of ``stream`` must never be trimmed by length: market data and dead letters.
+
+    XADD's approximate MAXLEN would delete bars a lagging consumer has not read yet; these streams are
+    trimmed only by :meth:`mdp.pulse.base.EventBus.trim_consumed` (what every group has consumed).
+    """
+    return stream.startswith(DATA_STREAM_PREFIX) or stream.endswith(DLQ_SUFFIX)
+
 
 TELEMETRY_STREAMS: Final = (FEEDBACK, SCHEMA_DRIFT, SCHEMA_DRIFT_RESOLVED, VALIDATION)
 SCHEMA_STREAMS: Final = (SCHEMA_PUBLISHED, SCHEMA_DEPRECATED)
@@ -45,6 +56,7 @@ __all__ = [
     "BARS",
     "BARS_DLQ",
     "BARS_RAW",
+    "DATA_STREAM_PREFIX",
     "DLQ_SUFFIX",
     "FEEDBACK",
     "GROUP_DRIFT_WATCHER",
@@ -59,4 +71,5 @@ __all__ = [
     "TELEMETRY_STREAMS",
     "VALIDATION",
     "dlq_stream",
+    "is_data_stream",
 ]
