@@ -568,7 +568,8 @@ class EventBusSuite:
     async def test_publish_raw_appends_the_bytes_unchanged(self, bus: EventBus) -> None:
         raws = [envelope.to_json() for envelope in envelopes(3)]
         ids = await bus.publish_raw("s", raws)
-        assert len(ids) == 3 and await bus.publish_raw("s", []) == []
+        assert len(ids) == 3
+        assert await bus.publish_raw("s", []) == []
         entries = await bus.read_range("s")
         assert [entry.raw for entry in entries] == raws
         assert [entry.message_id for entry in entries] == ids
@@ -657,7 +658,8 @@ class EventBusSuite:
         assert await bus.publish_sequenced("a", envelopes(1)[0], sequence_key="relay", sequence=2) is None
         assert await bus.get_sequence("relay") == 3
         assert await bus.get_sequence("other") == 0
-        assert await bus.stream_length("a") == 1 and await bus.stream_length("b") == 1
+        assert await bus.stream_length("a") == 1
+        assert await bus.stream_length("b") == 1
 
     async def test_concurrent_sequenced_publishers_publish_once(self, bus: EventBus) -> None:
         # two relays racing over the same sequence (on Redis each call uses its own pooled connection)

@@ -503,7 +503,10 @@ class RedisBus(SubscribingBus):
             summaries = await self._execute(
                 "XPENDING", [("XPENDING", key, _text(info["name"])) for info in pending]
             )
-            oldest = {_text(info["name"]): _text(summary[1]) for info, summary in zip(pending, summaries)}
+            oldest = {
+                _text(info["name"]): _text(summary[1])
+                for info, summary in zip(pending, summaries, strict=True)
+            }
         out = []
         for info in infos:
             name, lag = _text(info["name"]), info.get("lag")
