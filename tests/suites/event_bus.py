@@ -639,9 +639,9 @@ class EventBusSuite:
         await asyncio.sleep(0.05)
         (late,) = await bus.publish_many("s", envelopes(1, start=7))
         (entry,) = await asyncio.wait_for(waiting, 2)
-        assert (
-            entry.message_id == late and entry.envelope is not None and entry.envelope.payload == {"seq": 7}
-        )
+        assert entry.message_id == late
+        assert entry.envelope is not None
+        assert entry.envelope.payload == {"seq": 7}
         started = time.monotonic()
         assert await bus.read_after("s", late, block_ms=100) == []
         assert time.monotonic() - started >= 0.09
