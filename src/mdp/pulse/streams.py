@@ -24,6 +24,9 @@ VALIDATION: Final = "telemetry.validation"
 SCHEMA_PUBLISHED: Final = "schema.published"
 SCHEMA_DEPRECATED: Final = "schema.deprecated"
 
+# Sequence key of the registry outbox relay (EventBus.publish_sequenced): the last outbox id published.
+RELAY_SEQUENCE_KEY: Final = "pulse-seq:registry-outbox"
+
 # Consumer groups.
 GROUP_PIPELINE: Final = "pipeline"
 GROUP_STORE: Final = "store"
@@ -63,6 +66,7 @@ __all__ = [
     "GROUP_ORCHESTRATOR",
     "GROUP_PIPELINE",
     "GROUP_STORE",
+    "RELAY_SEQUENCE_KEY",
     "SCHEMA_DEPRECATED",
     "SCHEMA_DRIFT",
     "SCHEMA_DRIFT_RESOLVED",
