@@ -61,6 +61,17 @@ class FlowController:
         if backlog is None:
             return
         self.last_backlog = backlog
+        self._judge_backlog(backlog)
+
+    def note_forwarded(self, count: int) -> None:
+        """``count`` more output entries: between two measurements the backlog is assumed to grow by what
+        the pipeline forwards (an upper bound: the downstream may have consumed some), so the guard acts
+        at once rather than one measurement late."""
+        if self.last_backlog is not None and count:
+            self.last_backlog += count
+            self._judge_backlog(self.last_backlog)
+
+    def _judge_backlog(self, backlog: int) -> None:
         if not self.max_backlog:
             self._backlog = BackpressureLevel.OK
         elif backlog >= self.max_backlog:

@@ -137,6 +137,7 @@ class PipelineService:
         self.state.forwarded += len(forward)
         self.state.dead_lettered += len(letters)
         self.state.last_batch_at = now
+        self.flow.note_forwarded(len(forward))
         self.metrics.batches.inc()
         self.metrics.forwarded.inc(len(forward))
         for letter in letters:
@@ -182,6 +183,8 @@ class PipelineService:
                 asyncio.create_task(self._tail(stream, self._on_schema, stop), name=f"pipeline:{stream}")
                 for stream in SCHEMA_STREAMS
             ]
+        with contextlib.suppress(Exception):  # the guard starts from a measurement, not from nothing
+            self.flow.observe_backlog(await self.output_backlog())
         self.state.running = True
         log.info(
             "pipeline started",
