@@ -77,7 +77,9 @@ def schemas() -> MemorySchemaProvider:
 
 
 @pytest.fixture
-def make_service(bus: EventBus, schemas: MemorySchemaProvider, metrics_registry: CollectorRegistry) -> MakeService:
+def make_service(
+    bus: EventBus, schemas: MemorySchemaProvider, metrics_registry: CollectorRegistry
+) -> MakeService:
     """``make_service(mode=..., enabled=..., batch_size=..., flow=...)`` on the test's bus."""
     metrics = [pipeline_metrics(metrics_registry), enforcement_metrics(metrics_registry)]
 

@@ -51,10 +51,17 @@ async def test_strict_forwards_valid_bytes_unchanged_and_dead_letters_the_rest(
     assert reasons.count("invalid") == 4
     assert reasons.count("malformed") == 2  # a payload that is not an object, a non-envelope entry
     assert reasons.count("schema mismatch") == 1
-    by_id = {orjson.loads(letter.original_bytes())["id"]: letter for letter in dead if letter.original_envelope()}
+    by_id = {
+        orjson.loads(letter.original_bytes())["id"]: letter for letter in dead if letter.original_envelope()
+    }
     missing = by_id[bad[0].id]
     assert missing.original_bytes() == bad[0].to_json()  # exact bytes kept
-    assert (missing.stream, missing.group, missing.mode, missing.attempts) == (RAW, GROUP_PIPELINE, "strict", 0)
+    assert (missing.stream, missing.group, missing.mode, missing.attempts) == (
+        RAW,
+        GROUP_PIPELINE,
+        "strict",
+        0,
+    )
     assert missing.schema is not None
     assert (missing.schema["track"], missing.schema["name"]) == ("v1", "md.Bar")
     assert len(missing.schema["sha256"]) == 64
@@ -122,7 +129,9 @@ class FailingBus:
         return getattr(self._bus, name)
 
 
-async def test_input_is_acked_only_after_outputs_are_written(bus: EventBus, make_service: MakeService) -> None:
+async def test_input_is_acked_only_after_outputs_are_written(
+    bus: EventBus, make_service: MakeService
+) -> None:
     failing = FailingBus(bus, failures=1)
     service = make_service(bus=failing)
     envelopes = [bar(n) for n in range(5)] + invalid_kinds()[:1]
