@@ -168,8 +168,8 @@ async def _length(bus: EventBus, stream: str, expected: int) -> bool:
     return await bus.stream_length(stream) == expected
 
 
-async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate: Any, limit_s: float = 5.0) -> None:
+    deadline = time.monotonic() + limit_s
     while True:
         result = predicate()
         if asyncio.iscoroutine(result):
@@ -246,7 +246,7 @@ async def test_worst_coordinator_wins_and_levels_expire(bus: EventBus, make_serv
     await bus.publish_many(RAW, [bar(n) for n in range(3)])
     await asyncio.sleep(0.2)
     assert service.state.forwarded == 0
-    await wait_for(lambda: service.state.forwarded == 3, timeout=3)  # store-b went silent: expired
+    await wait_for(lambda: service.state.forwarded == 3, limit_s=3)  # store-b went silent: expired
     stop.set()
     await asyncio.wait_for(task, 5)
 
