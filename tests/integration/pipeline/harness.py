@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -127,7 +128,7 @@ async def wait_drained(bus: RedisBus, process: PipelineProcess, limit_s: float =
         group = infos.get("pipeline")
         if group is not None and group.pending == 0 and group.lag == 0:
             return
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)
     pytest.fail(f"the pipeline did not drain in {limit_s}s:\n{process.tail()}")
 
 

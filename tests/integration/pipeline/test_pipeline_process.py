@@ -6,6 +6,7 @@ deduplication (the store deduplicates by envelope id): forwarded + dead-lettered
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -103,7 +104,7 @@ async def test_strict_conservation_survives_sigkill_mid_batch(
     deadline = time.monotonic() + 120
     while await bus.stream_length(OUT) < 20_000:  # well into the stream, batches in flight
         assert time.monotonic() < deadline, first.tail()
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     first.kill()  # SIGKILL: no drain, the batch in flight stays pending
     in_flight = (await bus.group_info(RAW))[0].pending
     second = spawn(pipelines, tmp_path, redis_url, redis_prefix, registry.url, REGISTRY_ENFORCEMENT="strict")
@@ -142,7 +143,7 @@ async def test_sigterm_drains_the_batch_in_flight(
     )  # fmt: skip
     while await bus.stream_length(OUT) < 5_000:
         process.check_alive()
-        time.sleep(0.02)
+        await asyncio.sleep(0.02)
     assert process.terminate() == 0
     (group,) = await bus.group_info(RAW)
     delivered_upto = tuple(map(int, group.last_delivered_id.split("-")))
