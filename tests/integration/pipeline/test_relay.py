@@ -62,11 +62,17 @@ async def test_a_relay_killed_mid_relay_resumes_without_duplicates_or_gaps(
     assert len(expected) >= 10
 
     published: list[int] = []
-    relay = OutboxRelay(storage, bus, batch=3, interval_s=0.01, on_published=lambda e: published.append(e.id))
+    five = asyncio.Event()
+
+    def note(event: object) -> None:
+        published.append(getattr(event, "id"))  # noqa: B009
+        if len(published) >= 5:
+            five.set()
+
+    relay = OutboxRelay(storage, bus, batch=3, interval_s=0.01, on_published=note)  # type: ignore[arg-type]
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
-    while len(published) < 5:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(five.wait(), 30)
     task.cancel()  # the registry dies mid-relay (between two publishes, or inside one)
     await asyncio.gather(task, return_exceptions=True)
     storage.close()
@@ -92,7 +98,10 @@ async def test_two_replicas_on_one_postgresql_publish_each_event_once(
     for made in buses:
         await made.start()
     stop = asyncio.Event()
-    relays = [OutboxRelay(storage, made, batch=4, interval_s=0.01) for storage, made in zip(storages, buses)]
+    relays = [
+        OutboxRelay(storage, made, batch=4, interval_s=0.01)
+        for storage, made in zip(storages, buses, strict=True)
+    ]
     tasks = [asyncio.create_task(relay.run(stop)) for relay in relays]
     try:
         services = [RegistryService(storage) for storage in storages]
@@ -135,9 +144,10 @@ async def test_registry_serve_relays_across_a_sigkill_restart(
         content = copy.deepcopy(bundled_schema("v1", "md.Bar"))
         content["properties"]["venue"] = {"type": ["string", "null"], "default": None}
         headers = {"Authorization": "Bearer relay-token"}
-        answer = httpx.post(f"{registry.url}/schemas/v1/md.Bar", json={"content": content}, headers=headers)
-        assert answer.status_code == 201, answer.text
-        events = httpx.get(f"{registry.url}/events", params={"limit": 1000}).json()["events"]
+        async with httpx.AsyncClient(base_url=registry.url) as http:
+            answer = await http.post("/schemas/v1/md.Bar", json={"content": content}, headers=headers)
+            assert answer.status_code == 201, answer.text
+            events = (await http.get("/events", params={"limit": 1000})).json()["events"]
         expected = [event["id"] for event in events]
         for _ in range(200):
             if len(await relayed(bus)) >= len(expected):
