@@ -156,3 +156,55 @@ async def test_sigterm_drains_the_batch_in_flight(
     outputs = set(await ids_of(bus, OUT)) | set(await ids_of(bus, DLQ))
     assert set(acked) <= outputs, "an acked input has no output"
     assert len(acked) < 60_000  # it really stopped mid-stream
+
+
+async def test_dlq_cli_replay_against_the_registry(
+    bus: RedisBus,
+    redis_url: str,
+    redis_prefix: str,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``mdp dlq replay`` fetches the current md.Bar from the registry: dry run changes nothing, a real run
+    moves what passes and rewrites what still fails."""
+    from typer.testing import CliRunner
+
+    from mdp.cli.main import app
+    from mdp.enforcement import Enforcer
+    from mdp.enforcement.bundled import BundledSchemaProvider
+    from mdp.pipeline.dlq import rejection_letter
+    from mdp.pulse import Delivery
+    from tests.integration.pipeline.harness import make_message
+
+    for name, value in {
+        "EVENT_BUS_BACKEND": "redis", "MDP_REDIS_URL": redis_url, "MDP_PULSE_PREFIX": redis_prefix,
+        "REGISTRY_URL": registry.url,
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    # What an older, stricter schema rejected but today's passes: a rejection of a valid bar (e.g. written
+    # during an incident) next to one that is still invalid.
+    enforcer = Enforcer(schemas=BundledSchemaProvider(), mode="strict", bindings={RAW: ("v1", "md.Bar")})
+    letters = []
+    for index, kind in ((1, None), (2, "missing")):
+        _, raw = make_message(index, kind)
+        from mdp.pulse import Envelope
+
+        envelope = Envelope.from_json(raw)
+        ruling = enforcer.enforce_columns([envelope.payload], envelope.schema, stream=RAW).rulings[0]
+        ruling = ruling if kind else enforcer.enforce_columns([{}], None, stream=RAW).rulings[0]
+        delivery = Delivery(RAW, f"{index}-0", envelope, raw, None, "pipeline")
+        letters.append(rejection_letter(delivery, ruling, mode="strict", now=1.0).to_envelope(source="t"))
+    ids = await bus.publish_many(DLQ, letters)
+    runner = CliRunner()
+    dry = await asyncio.to_thread(runner.invoke, app, ["dlq", "replay", "--all", "--dry-run", "--json"])
+    assert dry.exit_code == 1, dry.output  # one still fails
+    report = __import__("orjson").loads(dry.stdout)
+    assert report["passed"] == [ids[0]]
+    assert await bus.stream_length(DLQ) == 2
+    real = await asyncio.to_thread(runner.invoke, app, ["dlq", "replay", *ids])
+    assert real.exit_code == 1
+    assert await ids_of(bus, OUT) == ["m-0000001"]
+    (letter,) = await letters_of(bus, DLQ)
+    assert letter.attempts == 1
+    assert letter.first_seen == 1.0
+    assert letter.errors[0]["message"] == '"close" is a required property'
