@@ -19,7 +19,6 @@ ratios to the raw pass-through. Keys live under a unique prefix and are deleted 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing as mp
 import os
 import time
@@ -35,7 +34,8 @@ RAW, OUT, DLQ, GROUP = "md.bars.raw", "md.bars", "md.bars.dlq", "pipeline"
 def bar(index: int) -> bytes:
     payload: dict[str, Any] = {
         "symbol": "AAPL", "timeframe": "1m", "ts": "2025-10-18T14:30:00Z", "open": 189.1, "high": 189.5,
-        "low": 188.9, "close": 189.3, "volume": float(index), "vwap": 189.2, "trade_count": 321, "source": "iex",
+        "low": 188.9, "close": 189.3, "volume": float(index), "vwap": 189.2, "trade_count": 321,
+        "source": "iex",
     }  # fmt: skip
     if index % 100 == 99:
         payload["open"] = -1.0  # 1 % invalid
@@ -96,7 +96,8 @@ async def _pipeline_worker(url: str, prefix: str, consumer: str, batch: int) -> 
     async with RedisBus(url, prefix=prefix, metrics_registry=registry) as bus:
         service = PipelineService(
             bus, enforcer, input_stream=RAW, output_stream=OUT, dlq_stream=DLQ, consumer=consumer,
-            metrics=pipeline_metrics(registry), flow=FlowController(ttl_s=30, soft_delay_s=0), batch_size=batch,
+            metrics=pipeline_metrics(registry), flow=FlowController(ttl_s=30, soft_delay_s=0),
+            batch_size=batch,
         )  # fmt: skip
         while True:
             deliveries = await bus.read(RAW, GROUP, consumer, count=batch, block_ms=200)
