@@ -27,6 +27,8 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("registry", "app", "registry"),
     ("up", "register", None),
     ("validate", "register", None),
+    ("pipeline", "app", "pipeline"),
+    ("dlq", "app", "dlq"),
 ]
 
 

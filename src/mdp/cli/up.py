@@ -43,9 +43,13 @@ def registry_component(settings: RegistrySettings) -> Component:
     seeded = f"{len(report.created)} created, {len(report.unchanged)} unchanged"
     if report.rejected:
         seeded += f", {len(report.rejected)} rejected: {', '.join(sorted(report.rejected))}"
+    from mdp.pipeline.relay import relay_worker
+
+    relay = relay_worker(app.state.service.storage)
     return Component(
         name="registry",
         apps=[served],
+        workers=[relay] if relay is not None else [],
         lines=[
             ("registry", served.url),
             ("docs", f"{served.url}/docs"),
@@ -56,8 +60,34 @@ def registry_component(settings: RegistrySettings) -> Component:
     )
 
 
-# Later issues append the pipeline, store and orchestrator builders here.
-COMPONENTS: list[Callable[[RegistrySettings], Component]] = [registry_component]
+def pipeline_component(settings: RegistrySettings) -> Component:
+    """The enforcement pipeline, validating against the registry of this ``mdp up``."""
+    from mdp.pipeline.app import create_app
+    from mdp.pipeline.runtime import PipelineRuntime
+    from mdp.pipeline.settings import PipelineSettings
+
+    host = "127.0.0.1" if settings.registry_host in {"0.0.0.0", "::", ""} else settings.registry_host  # noqa: S104
+    pipeline_settings = load_settings(
+        PipelineSettings,
+        registry_url=f"http://{host}:{settings.registry_port}",
+        pipeline_host=settings.registry_host,
+    )
+    runtime = PipelineRuntime.from_settings(pipeline_settings)
+    served = ServedApp(
+        "pipeline", create_app(runtime), pipeline_settings.pipeline_host, pipeline_settings.pipeline_port
+    )
+    flow = f"{pipeline_settings.pipeline_input_stream} -> {pipeline_settings.pipeline_output_stream}"
+    mode = pipeline_settings.registry_enforcement if pipeline_settings.registry_enabled else "disabled"
+    return Component(
+        name="pipeline",
+        apps=[served],
+        workers=[runtime.run],
+        lines=[("pipeline", f"{served.url}/health ({flow}, {mode})")],
+    )
+
+
+# Later issues append the store and orchestrator builders here.
+COMPONENTS: list[Callable[[RegistrySettings], Component]] = [registry_component, pipeline_component]
 
 
 def banner(components: list[Component]) -> str:
@@ -106,4 +136,4 @@ def register(root: typer.Typer) -> None:
     root.command("up")(up)
 
 
-__all__ = ["COMPONENTS", "Component", "banner", "register", "registry_component", "up"]
+__all__ = ["COMPONENTS", "Component", "banner", "pipeline_component", "register", "registry_component", "up"]

@@ -28,6 +28,10 @@ from mdp.enforcement.validators import CompiledSchema, extract_issues
 _NOT_JSON_DATA = (ValueError, TypeError, OverflowError)  # jsonschema-rs on a Mapping it cannot convert
 
 
+def _is_dict(item: object) -> bool:
+    return type(item) is dict
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_bytes: int
@@ -129,6 +133,12 @@ class Judge:
         if not items:
             return VerdictBatch([], [], [])
         limits = self.limits
+        if limits.max_depth is None and all(map(_is_dict, items)):
+            # Already parsed (a consumer whose transport decoded the envelope): nothing to parse or size.
+            try:
+                return self._validate(list(items), {}, compiled)
+            except _NOT_JSON_DATA:
+                pass  # a mapping jsonschema-rs cannot convert: the careful path says which one
         try:
             plain = limits.max_depth is None and max(map(len, items)) <= limits.max_bytes  # type: ignore[arg-type]
         except TypeError:  # an item without a length: not bytes, str or a mapping
@@ -162,6 +172,11 @@ class Judge:
                 else:
                     payload, decided[index] = self.one(item, compiled)
                     payloads.append(payload)
+        return self._validate(payloads, decided, compiled)
+
+    def _validate(
+        self, payloads: list[Any], decided: dict[int, Ruling], compiled: CompiledSchema
+    ) -> VerdictBatch:
         # Pass 2: validate in C (items decided on their own are not validated again), then give every
         # failure its own ruling; valid ones share one.
         checked = payloads

@@ -58,6 +58,29 @@ def test_fast_path_agrees_with_the_careful_path(indices: list[int]) -> None:
     assert fast.failures == [i for i, (_, ruling) in enumerate(careful) if ruling.outcome != "valid"]
 
 
+DICTS: list[Any] = [
+    bar_payload(),
+    bar_payload(symbol="MSFT"),
+    bar_payload(close="high"),
+    bar_payload(open=-1.0),
+    {"symbol": "AAPL"},
+    {1: "int key"},
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(range(len(DICTS))), min_size=1, max_size=30))
+def test_already_parsed_batches_agree_with_the_careful_path(indices: list[int]) -> None:
+    """Consumers whose transport parsed the envelope pass dicts: no parse pass, same verdicts."""
+    compiled = compile_schema(bundled_schema("v1", "md.Bar"))
+    judge = Judge(LABEL, STRICT, LIMITS)
+    items = [DICTS[i] for i in indices]
+    fast = judge.batch(items, compiled)
+    careful = [judge.one(item, compiled) for item in items]
+    assert shape(fast) == shape(careful)
+    assert fast.failures == [i for i, (_, ruling) in enumerate(careful) if ruling.outcome != "valid"]
+
+
 def test_unsized_or_oversized_items_take_the_careful_path() -> None:
     compiled = compile_schema(bundled_schema("v1", "md.Bar"))
     judge = Judge(LABEL, STRICT, Limits(max_bytes=100, max_depth=None, max_errors=10, max_message_length=300))
