@@ -26,6 +26,8 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("compat", "register", None),
     ("registry", "app", "registry"),
     ("up", "register", None),
+    ("drift", "app", "drift"),
+    ("schemas", "app", "schemas"),
 ]
 
 
