@@ -63,12 +63,17 @@ class Track:
         return total
 
 
+def new_track(url: str, admin: SyncRegistryClient, compatibility: str = "FULL_TRANSITIVE") -> Track:
+    """Create a fresh track (LENIENT policy) on the registry at ``url``."""
+    name = f"v{next(_TRACK_NUMBERS)}"
+    admin.put_config(name, compatibility=compatibility, policy="LENIENT")
+    return Track(name, url, admin)
+
+
 @pytest.fixture
 def track(registry: RegistryProcess) -> Iterator[Track]:
-    name = f"v{next(_TRACK_NUMBERS)}"
     with SyncRegistryClient(registry.url, admin_token=TOKEN, retry=QUICK, trust_env=False) as admin:
-        admin.put_config(name, compatibility="FULL_TRANSITIVE", policy="LENIENT")
-        yield Track(name, registry.url, admin)
+        yield new_track(registry.url, admin)
 
 
 @pytest.fixture(scope="session")
