@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from mdp.client import ClientError, RegistryClient, TrackIndex
 from mdp.compat import Mode, Policy
+from mdp.contracts.telemetry import DriftClassification
 from mdp.drift.compare import (
     DEFAULT_MODE,
     DEFAULT_POLICY,
+    Classification,
     DriftStatus,
     FailOn,
     LocalSchema,
@@ -48,8 +50,26 @@ from mdp.drift.compare import (
 
 T = TypeVar("T")
 
-VersionMemo = MutableMapping[tuple[str, str, str], str | None]
-"""(name, local sha256, registry sha256) -> the registry version of the local content (None: not found)."""
+
+@dataclass
+class CheckMemo:
+    """What a long-running watcher remembers between checks: both are functions of immutable contents.
+
+    * ``versions``: (name, local sha256, registry sha256) -> the registry version of the local content;
+    * ``classifications``: (local sha256, registry sha256, mode, policy) -> the classification (unknown
+      ones are not kept, so a content that could not be fetched is retried).
+    """
+
+    versions: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    classifications: dict[tuple[str, str, str, str], Classification] = field(default_factory=dict)
+    limit: int = 10_000
+
+    def trim(self) -> None:
+        """Forget everything past ``limit`` entries (a bound, not an LRU: drifts are few)."""
+        if len(self.versions) > self.limit:
+            self.versions.clear()
+        if len(self.classifications) > self.limit:
+            self.classifications.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,18 +158,19 @@ async def complete_check(
     *,
     now: float,
     ignored: Sequence[str] = (),
-    memo: VersionMemo | None = None,
+    memo: CheckMemo | None = None,
 ) -> DriftCheck:
     """Compare ``local`` with a freshly read ``index``; classify drifts with the reads they need."""
+    memo = memo if memo is not None else CheckMemo()
+    memo.trim()
     track = index.track
     comparisons = compare_schemas(local, registry_schemas(index))
     notes: list[str] = []
     if not any(item.status is DriftStatus.DRIFT for item in comparisons):
         return DriftCheck(track, client.base_url, now, tuple(comparisons), ignored=tuple(ignored))
     mode, policy, source = await _compatibility(client, track, notes)
-    contents = await _contents(client, contents_needed(comparisons), notes)
-    comparisons = classify_all(comparisons, local, contents, mode, policy)
-    versions = await _local_versions(client, track, comparisons, memo if memo is not None else {}, notes)
+    comparisons = await _classify(client, comparisons, local, mode, policy, memo, notes)
+    versions = await _local_versions(client, track, comparisons, memo.versions, notes)
     comparisons = with_local_versions(comparisons, versions)
     return DriftCheck(
         track,
@@ -234,6 +255,35 @@ async def _compatibility(
         return DEFAULT_MODE, DEFAULT_POLICY, "default"
 
 
+async def _classify(
+    client: RegistryClient,
+    comparisons: list[SchemaComparison],
+    local: Mapping[str, LocalSchema],
+    mode: Mode,
+    policy: Policy,
+    memo: CheckMemo,
+    notes: list[str],
+) -> list[SchemaComparison]:
+    """Classify drifts, reusing remembered classifications; fetch contents only for the others."""
+
+    def key(item: SchemaComparison) -> tuple[str, str, str, str]:
+        return (item.local_sha256 or "", item.registry_sha256 or "", mode.value, policy.value)
+
+    known = [
+        replace(item, classification=memo.classifications.get(key(item)))
+        if item.status is DriftStatus.DRIFT
+        else item
+        for item in comparisons
+    ]
+    todo = [item for item in known if item.status is DriftStatus.DRIFT and item.classification is None]
+    contents = await _contents(client, contents_needed(todo), notes)
+    done = {item.name: item for item in classify_all(todo, local, contents, mode, policy)}
+    for item in done.values():
+        if item.classification is not None and item.label is not DriftClassification.UNKNOWN:
+            memo.classifications[key(item)] = item.classification
+    return [done.get(item.name, item) for item in known]
+
+
 async def _contents(client: RegistryClient, shas: Sequence[str], notes: list[str]) -> dict[str, Any]:
     async def one(sha: str) -> tuple[str, Any]:
         try:
@@ -249,7 +299,7 @@ async def _local_versions(
     client: RegistryClient,
     track: str,
     comparisons: Sequence[SchemaComparison],
-    memo: VersionMemo,
+    memo: MutableMapping[tuple[str, str, str], str | None],
     notes: list[str],
 ) -> dict[str, str]:
     """For drifts whose local version is unknown: the registry version that has the local content."""
@@ -274,8 +324,8 @@ async def _local_versions(
 
 
 __all__ = [
+    "CheckMemo",
     "DriftCheck",
-    "VersionMemo",
     "check_drift",
     "check_registry",
     "compare_registry_tracks",

@@ -40,7 +40,7 @@ from prometheus_client import CollectorRegistry
 
 from mdp.client import ClientError, RegistryClient, RegistryDisabled, RegistryHTTPError, RegistryUnavailable
 from mdp.contracts.errors import ContractError
-from mdp.drift.check import DriftCheck, VersionMemo, complete_check
+from mdp.drift.check import CheckMemo, DriftCheck, complete_check
 from mdp.drift.compare import LocalSchema
 from mdp.drift.errors import DriftError
 from mdp.drift.local import bundled_schemas, load_schema_dir
@@ -56,8 +56,6 @@ log = logging.getLogger("mdp.drift")
 
 LocalSource = Mapping[str, LocalSchema] | Callable[[], Mapping[str, LocalSchema]]
 """The local copies, or a function that reads them afresh for each check."""
-
-_MEMO_LIMIT = 10_000
 
 
 def watcher_group(repo: str, track: str) -> str:
@@ -95,7 +93,7 @@ class DriftWatcher:
         self._clock = clock
         self._wake = asyncio.Event()
         self._subscription: Subscription | None = None
-        self._memo: VersionMemo = {}
+        self._memo = CheckMemo()
         self.last_check: DriftCheck | None = None
         self.checks = 0
         self.failures = 0
@@ -115,8 +113,6 @@ class DriftWatcher:
             if index is None:  # pragma: no cover - a successful sync always leaves the index cached
                 self._failed("internal", "the registry index is not cached after a sync")
                 return None
-            if len(self._memo) > _MEMO_LIMIT:
-                self._memo.clear()
             result = await complete_check(self.client, index, local, now=self._clock(), memo=self._memo)
         except RegistryDisabled:
             self._failed("disabled", "the registry client is disabled (REGISTRY_ENABLED=false)")
