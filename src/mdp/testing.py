@@ -14,7 +14,8 @@ The registry comes from ``--mdp-registry-url``, else ``REGISTRY_URL`` (default `
 the default track from ``REGISTRY_TRACK``. A drift that ``fail_on`` selects raises
 :class:`SchemaDriftError` (an ``AssertionError``, so pytest reports it as a test failure) listing every
 failing schema and its changes. An unreachable registry raises the client's ``RegistryUnavailable``: the
-test errors, it never passes as "in sync". The helpers work in sync and async tests alike.
+test errors, it never passes as "in sync". ``REGISTRY_ENABLED=false`` (the seeds' rollback) skips the test.
+The helpers work in sync and async tests alike.
 
 The plugin does nothing unless used: it adds one command-line option and three fixtures, imports nothing
 heavy at start-up (mdp's drift modules are imported on first use) and emits no warnings.
@@ -81,6 +82,8 @@ def assert_schemas_match_registry(
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     settings = load_settings(MdpSettings, registry_url=registry_url, registry_track=track)
+    if not settings.registry_enabled:
+        pytest.skip("REGISTRY_ENABLED=false: registry contract checks are skipped")
     local = load_schema_dir(Path(schema_dir), settings.registry_track)
     result = run_sync(
         check_registry(

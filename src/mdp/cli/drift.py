@@ -9,6 +9,9 @@
 * ``2``: registry unreachable, unknown track, unreadable schema directory, bad options. An unreachable
   registry is never reported as synced (the ``--output`` report then has ``"status": "error"``).
 
+``REGISTRY_ENABLED=false`` (the seeds' rollback "skip Registry checks") skips the check: exit 0, the
+report's ``status`` is ``"skipped"``.
+
 ``mdp drift tracks v1 v2``: for every schema in both tracks, what migrating from the first to the second
 changes and breaks. Exit 1 when ``--fail-on`` matches (default: a breaking change), 2 on errors.
 """
@@ -230,6 +233,12 @@ def check(
     label = repo or settings.drift_repo or "mdp"
     local = _local(schema_dir or settings.drift_schema_dir, track)
     now = time.time()
+    if not settings.registry_enabled:  # rollback level 2, "skip Registry checks": skipped, not synced
+        reason = "REGISTRY_ENABLED=false: the drift check was skipped"
+        if output is not None:
+            _write_report(output, error_report(track, url, reason, now, repo=label, status="skipped"))
+        info(f"[yellow]skipped:[/] {reason}")
+        raise typer.Exit(EXIT_OK)
     try:
         with quiet_library_logs():
             result = run_sync(

@@ -119,15 +119,22 @@ class DriftCheck:
 
 
 def error_report(
-    track: str, registry_url: str, error: str, checked_at: float, *, repo: str | None = None
+    track: str,
+    registry_url: str,
+    error: str,
+    checked_at: float,
+    *,
+    repo: str | None = None,
+    status: Literal["error", "skipped"] = "error",
 ) -> dict[str, Any]:
-    """The report of a check that could not run: ``status`` "error", nothing claimed synced."""
+    """The report of a check that did not run (``error``, or ``skipped`` by REGISTRY_ENABLED=false):
+    nothing is claimed synced."""
     return {
         "track": track,
         "registry_url": registry_url,
         "repo": repo,
         "checked_at": _rfc3339(checked_at),
-        "status": "error",
+        "status": status,
         "error": error,
         "total_schemas": 0,
         "synced": 0,

@@ -257,3 +257,26 @@ def test_emit_telemetry_in_memory_warns_that_events_go_nowhere(
     result = check(runner, track, "--schema-dir", str(schemas), "--emit-telemetry")
     assert result.exit_code == 1
     assert "reach no one" in " ".join(result.output.split())
+
+
+def test_registry_disabled_skips_without_claiming_sync(
+    runner: CliRunner, closed_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_ENABLED", "false")
+    schemas = write_schemas(tmp_path / "schemas", {"it.Order": BASE})
+    out = tmp_path / "report.json"
+    args = [
+        "drift",
+        "check",
+        "--registry-url",
+        closed_url,
+        "--schema-dir",
+        str(schemas),
+        "--output",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, "the operator turned registry checks off (rollback level 2)"
+    assert "skipped" in result.output
+    report = report_of(out)
+    assert (report["status"], report["synced"]) == ("skipped", 0)

@@ -90,6 +90,10 @@ def test_registry_url_from_the_environment_and_unreachable_registry_errors(
     assert down.returncode == 1
     assert "RegistryUnavailable" in down.stdout
     assert "1 failed" in down.stdout
+    monkeypatch.setenv("REGISTRY_ENABLED", "false")  # the seeds' rollback: skip registry checks
+    skipped = run_pytest(directory, "-k", "match_registry")
+    assert skipped.returncode == 0
+    assert "1 skipped" in skipped.stdout
 
 
 def test_the_plugin_is_inert_unless_used(tmp_path: Path) -> None:
