@@ -36,11 +36,12 @@ from mdp.client import ClientError, RegistryClient
 from mdp.compat import CompatError, Mode, Policy
 from mdp.contracts.errors import ContractError
 from mdp.drift.check import DriftCheck, check_registry, compare_registry_tracks, error_report, run_sync
-from mdp.drift.compare import FAIL_ON, DriftStatus, SchemaComparison, TrackComparison
+from mdp.drift.compare import FAIL_ON, DriftStatus, SchemaComparison
 from mdp.drift.errors import DriftError
 from mdp.drift.local import LocalSchemas, bundled_schemas, load_schema_dir
 from mdp.drift.reporter import DriftReporter
 from mdp.drift.settings import DriftSettings
+from mdp.drift.tracks import TrackComparison
 from mdp.errors import MdpError
 from mdp.pulse.settings import PulseSettings
 from mdp.pulse.streams import SCHEMA_DRIFT

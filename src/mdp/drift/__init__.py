@@ -1,7 +1,7 @@
 """Drift detection: do a service's local schema copies still match the registry? (see ``docs/drift.md``)
 
 * ``compare.py``: pure. Statuses (synced / drift / missing_in_registry / missing_locally), the
-  classification via ``mdp.compat``, CI verdicts, the multi-track comparison.
+  classification via ``mdp.compat``, CI verdicts. ``tracks.py``: pure, the multi-track comparison.
 * ``reporter.py``: ``DriftReporter`` + ``SchemaSnapshot`` (the seeds' API): metrics and
   ``telemetry.schema_drift`` / ``telemetry.schema_drift_resolved`` events, fail-open.
 * ``check.py``: one check of a track (the registry reads around the comparison) and the JSON report.
@@ -20,16 +20,15 @@ from mdp.drift.compare import (
     LocalSchema,
     RegistrySchema,
     SchemaComparison,
-    TrackComparison,
     classify_drift,
     compare_schemas,
-    compare_tracks,
 )
 from mdp.drift.errors import DriftError, FetchConflict, LocalSchemaError, UnsafeSchemaName
 from mdp.drift.local import LocalSchemas, bundled_schemas, load_schema_dir
 from mdp.drift.metrics import DriftMetrics, drift_metrics
 from mdp.drift.reporter import DriftReporter, SchemaSnapshot
 from mdp.drift.settings import DriftSettings
+from mdp.drift.tracks import TrackComparison, compare_tracks
 from mdp.drift.watcher import DriftWatcher, DriftWorker, drift_worker
 
 __all__ = [

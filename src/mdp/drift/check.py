@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from mdp.client import ClientError, RegistryClient, TrackIndex
+from mdp.client import ClientError, RegistryClient, RegistryUnavailable, TrackIndex
 from mdp.compat import Mode, Policy
 from mdp.contracts.telemetry import DriftClassification
 from mdp.drift.compare import (
@@ -35,18 +35,16 @@ from mdp.drift.compare import (
     LocalSchema,
     RegistrySchema,
     SchemaComparison,
-    TrackComparison,
     classify_all,
     compare_schemas,
-    compare_tracks,
     contents_needed,
     failing,
     overall_status,
     summarize,
-    track_contents_needed,
     version_of_sha,
     with_local_versions,
 )
+from mdp.drift.tracks import TrackComparison, compare_tracks, track_contents_needed
 
 T = TypeVar("T")
 
@@ -200,12 +198,15 @@ async def check_drift(
     now: float,
     ignored: Sequence[str] = (),
 ) -> DriftCheck:
-    """One check with an unconditional index read (for a client with an empty cache: the CLI, tests).
+    """One check with an unconditional index read (meant for a fresh client: the CLI, contract tests).
 
-    Raises the client's :class:`~mdp.client.RegistryUnavailable` when the registry does not answer and
+    Raises the client's :class:`~mdp.client.RegistryUnavailable` when the registry does not answer (also
+    when the client answered from its cache instead: a cached index is never checked against) and
     :class:`~mdp.client.SchemaNotFound` for an unknown track.
     """
     index = await client.get_index(track)
+    if not client.up:  # get_index fell back to the cached index: the registry did not answer
+        raise RegistryUnavailable(f"the registry did not answer for the {track} index", kind="connect")
     return await complete_check(client, index, local, now=now, ignored=ignored)
 
 

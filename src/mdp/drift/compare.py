@@ -21,8 +21,7 @@ says (``name -> sha256, version``), :func:`compare_schemas` gives every schema o
   :class:`~mdp.contracts.DriftClassification`; a pair that cannot be compared (content not at hand, a
   local file that is not a JSON Schema) is ``unknown``.
 
-:func:`compare_tracks` is the multi-track comparison (``mdp drift tracks v1 v2``): for each schema present
-in both tracks, what migrating from one to the other changes and breaks.
+The multi-track comparison (``mdp drift tracks v1 v2``) is in :mod:`mdp.drift.tracks`.
 """
 
 from __future__ import annotations
@@ -334,8 +333,11 @@ def summarize(comparisons: Iterable[SchemaComparison]) -> dict[str, int]:
 
 
 def overall_status(comparisons: Iterable[SchemaComparison]) -> Literal["synced", "drift"]:
-    """``drift`` when any schema is drifted or missing on either side, else ``synced``."""
-    return "synced" if all(item.status is DriftStatus.SYNCED for item in comparisons) else "drift"
+    """``drift`` when any schema is drifted (``drift`` or ``missing_in_registry``), else ``synced``.
+
+    ``missing_locally`` alone is ``synced``: a service holds the schemas it uses, not the whole track.
+    """
+    return "drift" if any(item.drifted for item in comparisons) else "synced"
 
 
 def failing(
@@ -384,76 +386,6 @@ def fit_changes(
     return kept, len(changes) - len(kept)
 
 
-# -- multi-track comparison --------------------------------------------------------------------------
-
-TrackStatus = Literal["identical", "changed", "only_in_old", "only_in_new"]
-
-
-@dataclass(frozen=True, slots=True)
-class TrackComparison:
-    """One schema name across two tracks (``old`` the track migrated from, ``new`` the one migrated to)."""
-
-    name: str
-    status: TrackStatus
-    old: RegistrySchema | None
-    new: RegistrySchema | None
-    classification: Classification | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "schema": self.name,
-            "status": self.status,
-            "old_sha": self.old.sha256 if self.old else None,
-            "old_version": self.old.version if self.old else None,
-            "new_sha": self.new.sha256 if self.new else None,
-            "new_version": self.new.version if self.new else None,
-        }
-        if self.classification is not None:
-            entry.update(self.classification.to_dict())
-            if entry["error"] is None:
-                del entry["error"]
-        return entry
-
-
-def track_contents_needed(old: Mapping[str, RegistrySchema], new: Mapping[str, RegistrySchema]) -> list[str]:
-    """The sha256 values to fetch for :func:`compare_tracks`: both sides of every differing pair."""
-    needed: dict[str, None] = {}
-    for name in sorted(set(old) & set(new)):
-        if old[name].sha256 != new[name].sha256:
-            needed.setdefault(old[name].sha256)
-            needed.setdefault(new[name].sha256)
-    return list(needed)
-
-
-def compare_tracks(
-    old: Mapping[str, RegistrySchema],
-    new: Mapping[str, RegistrySchema],
-    contents: Mapping[str, Any],
-    mode: Mode | str = DEFAULT_MODE,
-    policy: Policy | str = DEFAULT_POLICY,
-) -> list[TrackComparison]:
-    """For every schema name of either track: identical, changed (classified old -> new), or one-sided."""
-    out: list[TrackComparison] = []
-    for name in sorted(set(old) | set(new)):
-        before, after = old.get(name), new.get(name)
-        if before is None:
-            out.append(TrackComparison(name, "only_in_new", None, after))
-        elif after is None:
-            out.append(TrackComparison(name, "only_in_old", before, None))
-        elif before.sha256 == after.sha256:
-            same = Classification(
-                DriftClassification.SAFE,
-                compatible=True,
-                mode=Mode.parse(mode).value,
-                policy=Policy.parse(policy).value,
-            )
-            out.append(TrackComparison(name, "identical", before, after, same))
-        else:
-            label = classify_drift(contents.get(before.sha256), contents.get(after.sha256), mode, policy)
-            out.append(TrackComparison(name, "changed", before, after, label))
-    return out
-
-
 __all__ = [
     "DEFAULT_MODE",
     "DEFAULT_POLICY",
@@ -466,19 +398,15 @@ __all__ = [
     "LocalSchema",
     "RegistrySchema",
     "SchemaComparison",
-    "TrackComparison",
-    "TrackStatus",
     "classify_all",
     "classify_drift",
     "compare_schemas",
-    "compare_tracks",
     "contents_needed",
     "drift_changes",
     "failing",
     "fit_changes",
     "overall_status",
     "summarize",
-    "track_contents_needed",
     "unknown",
     "version_of_sha",
     "with_local_versions",

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from mdp.client import RegistryClient
+from mdp.client import RegistryClient, RegistryUnavailable
 from mdp.contracts import SchemaPublished
 from mdp.contracts.bundled import bundled_track
-from mdp.drift import DriftReporter, DriftSettings, DriftWatcher, drift_worker
+from mdp.drift import DriftReporter, DriftSettings, DriftWatcher, check_drift, drift_worker
 from mdp.drift.local import load_schema_dir
 from mdp.drift.watcher import watcher_group
 from mdp.errors import ConfigurationError
@@ -144,6 +144,8 @@ async def test_an_outage_is_a_failed_check_never_a_synced_one(
             )
             assert await payloads(bus, SCHEMA_DRIFT_RESOLVED) == []
             assert watcher.failures == 1
+            with pytest.raises(RegistryUnavailable):  # the one-shot check refuses the cached index too
+                await check_drift(client, "v1", load_schema_dir(schemas).schemas, now=0.0)
     finally:
         process.stop()
 

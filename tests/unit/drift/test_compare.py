@@ -16,16 +16,15 @@ from mdp.drift.compare import (
     classify_all,
     classify_drift,
     compare_schemas,
-    compare_tracks,
     contents_needed,
     failing,
     fit_changes,
     overall_status,
     summarize,
-    track_contents_needed,
     version_of_sha,
     with_local_versions,
 )
+from mdp.drift.tracks import compare_tracks, track_contents_needed
 
 
 def closed(**properties: Any) -> dict[str, Any]:
@@ -180,6 +179,8 @@ def test_summary_status_and_report_entry() -> None:
     }
     assert overall_status(comparisons) == "drift"
     assert overall_status(comparisons[1:2]) == "synced"
+    assert overall_status(comparisons[2:3]) == "drift", "missing in the registry is a drift"
+    assert overall_status(comparisons[1:2] + comparisons[3:]) == "synced", "missing locally is not"
     entry = comparisons[0].to_dict()
     assert entry["schema"] == "x.A"
     assert entry["status"] == "drift"
