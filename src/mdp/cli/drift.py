@@ -47,6 +47,8 @@ from mdp.pulse.settings import PulseSettings
 from mdp.pulse.streams import SCHEMA_DRIFT
 from mdp.settings import load_settings
 
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per registry request.")]
+
 app = typer.Typer(help="Schema drift: local schema copies against the registry.", no_args_is_help=True)
 
 _STATUS_STYLE = {
@@ -221,7 +223,7 @@ def check(
         str | None, typer.Option("--repo", help="Repo label of events. Default: MDP_DRIFT_REPO, else mdp.")
     ] = None,
     as_json: JsonOption = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per registry request.")] = 10.0,
+    timeout: TimeoutOption = 10.0,
 ) -> None:
     """Compare local schema copies with the registry's track (0 in sync, 1 drift, 2 error)."""
     if fail_on not in FAIL_ON:
@@ -324,7 +326,7 @@ def tracks(
     ] = "breaking",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
     as_json: JsonOption = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per registry request.")] = 10.0,
+    timeout: TimeoutOption = 10.0,
 ) -> None:
     """Predict what migrating from track OLD to track NEW changes and breaks (0 ok, 1 breaking, 2 error)."""
     if fail_on not in FAIL_ON:

@@ -26,6 +26,8 @@ from mdp.drift.settings import DriftSettings
 from mdp.errors import MdpError
 from mdp.settings import load_settings
 
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per registry request.")]
+
 app = typer.Typer(help="Local copies of the registry's schemas.", no_args_is_help=True)
 
 
@@ -63,7 +65,7 @@ def fetch(
         list[str] | None, typer.Option("--schema", help="Fetch only this schema (repeatable).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per registry request.")] = 10.0,
+    timeout: TimeoutOption = 10.0,
 ) -> None:
     """Write every schema of a track as <name>.json plus _manifest.json (0 ok, 1 refused, 2 error)."""
     try:
