@@ -29,6 +29,8 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("validate", "register", None),
     ("pipeline", "app", "pipeline"),
     ("dlq", "app", "dlq"),
+    ("drift", "app", "drift"),
+    ("schemas", "app", "schemas"),
 ]
 
 
