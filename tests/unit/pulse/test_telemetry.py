@@ -6,10 +6,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
+import jsonschema_rs
 import pytest
 from prometheus_client import CollectorRegistry
 
 from mdp.contracts import SchemaDrift
+from mdp.contracts.bundled import bundled_schema
 from mdp.pulse import InMemoryBus, PulseConfig, SchemaRef, TelemetryPublisher, shared_broker
 from mdp.pulse.redis import RedisBus
 from mdp.pulse.streams import SCHEMA_DRIFT
@@ -75,7 +77,10 @@ async def test_models_and_explicit_schema_refs_are_accepted() -> None:
         (drift_entry,) = await bus.read_range(SCHEMA_DRIFT)
         (custom_entry,) = await bus.read_range("custom.event")
         assert drift_entry.envelope is not None
-        assert drift_entry.envelope.payload == drift.model_dump(mode="json")
+        assert drift_entry.envelope.payload == drift.model_dump(mode="json", by_alias=True)
+        assert drift_entry.envelope.payload["schema"] == "telemetry.FeedbackEvent"
+        contract = jsonschema_rs.validator_for(bundled_schema("v2", "telemetry.SchemaDrift"))
+        assert contract.is_valid(drift_entry.envelope.payload)  # the wire form obeys the contract
         assert drift_entry.envelope.schema == ref
         assert custom_entry.envelope is not None
         assert custom_entry.envelope.schema is None  # no bundled schema for that type
