@@ -1,5 +1,5 @@
 // Schema Health page: polls /api/state and redraws the tables. No framework, no external resources.
-// Every value from the server is written with textContent (never innerHTML), so telemetry cannot inject markup.
+// Every value from the server is written with textContent, never parsed as HTML, so telemetry cannot inject markup.
 "use strict";
 
 (function () {
