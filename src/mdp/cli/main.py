@@ -26,6 +26,8 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("compat", "register", None),
     ("registry", "app", "registry"),
     ("up", "register", None),
+    ("orchestrator", "app", "orchestrator"),
+    ("enforcement", "app", "enforcement"),
 ]
 
 

@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from mdp import __version__
-from mdp.client import RegistryClient, RegistryPoller
+from mdp.client import ClientError, RegistryClient, RegistryPoller
 from mdp.contracts.telemetry import HealthStatus
 from mdp.orchestrator.consumer import TelemetryConsumer
 from mdp.orchestrator.durations import format_duration, parse_duration
@@ -122,6 +122,24 @@ def create_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 
+    async def watch_registry(stop: asyncio.Event) -> None:
+        # Like RegistryPoller.run, but after a failed poll it retries within seconds (not a whole
+        # REGISTRY_POLL_SECONDS), so the page shows a registry that just came up (mdp up) promptly.
+        if not client.enabled:
+            return
+        failures = 0
+        while not stop.is_set():
+            try:
+                results = await poller.poll_once()
+            except Exception:  # a poller bug must not leave the page frozen on a stale verdict
+                log.exception("registry poll crashed")
+                results = {}
+            failed = not results or any(isinstance(result, ClientError) for result in results.values())
+            failures = failures + 1 if failed else 0
+            delay = min(poller.interval, 0.5 * 2 ** min(failures, 8)) if failed else poller.interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
     async def prune(stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -130,7 +148,7 @@ def create_app(
 
     workers: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = [
         consumer.run,
-        poller.run,
+        watch_registry,
         watch_dlq,
         prune,
     ]
