@@ -175,12 +175,16 @@ class DriftState:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """The result of applying one event: whether it changed anything, and episodes it newly closed."""
+    """The result of applying one event: whether it changed anything, and episodes it newly closed.
+
+    ``key`` is the key the event belongs to; read its state with :meth:`DriftAggregator.get` (building a
+    snapshot per event would cost more than applying it).
+    """
 
     applied: bool
     reason: str = ""
     closed: tuple[Episode, ...] = ()
-    state: DriftState | None = None
+    key: DriftKey | None = None
 
 
 class _Timeline:
@@ -272,10 +276,10 @@ class DriftAggregator:
                 return Update(False, f"too many drift keys (limit {self._max_keys}); {key} ignored")
             timeline = self._keys[key] = _Timeline()
         if ident in timeline.idents:
-            return Update(False, "duplicate", state=self._state(key, timeline))
+            return Update(False, "duplicate", key=key)
         ts = min(ts, now + self._skew)
         if timeline.horizon is not None and ts <= timeline.horizon:
-            return Update(False, "older than the retained history", state=self._state(key, timeline))
+            return Update(False, "older than the retained history", key=key)
         if isinstance(detail, SchemaDrift):
             detail = self._intern(timeline, detail)
         event = _Event(ts, kind, ident, detail)
@@ -287,9 +291,9 @@ class DriftAggregator:
         else:
             insort(timeline.events, event)
             candidates = timeline.refold()
-        closed = self._newly_closed(key, timeline, candidates)
+        closed = self._newly_closed(key, timeline, candidates) if candidates else ()
         self._compact(timeline)
-        return Update(True, closed=closed, state=self._state(key, timeline))
+        return Update(True, closed=closed, key=key)
 
     @staticmethod
     def _newly_closed(

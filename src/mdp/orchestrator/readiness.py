@@ -15,25 +15,22 @@ Verdicts, compared exactly (fractions, so 5 of 1000 is 0.5 % and not a hair abov
 * ``NO-DATA``: no telemetry in the window, or fewer than ``min_messages`` validated messages.
 
 Blockers from elsewhere (an unreachable registry, an unresolved breaking drift) can only make a verdict
-worse. The ledger keeps counts in 60-second buckets by window end, so memory depends on the retention and
-the number of schemas, not on how many pipeline instances report. ``now`` is always passed in.
+worse. The counts come from :class:`~mdp.orchestrator.ledger.ValidationLedger`. ``now`` is always passed in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final
 
-from mdp.contracts.telemetry import ValidationStats
 from mdp.orchestrator.durations import format_duration
+from mdp.orchestrator.ledger import BUCKET_S, InstanceReport, RateSummary, ValidationLedger
 
 GO_BELOW: Final = Fraction(1, 200)  # 0.5 %
 NO_GO_ABOVE: Final = Fraction(1, 100)  # 1 %
-BUCKET_S: Final = 60
-MODES: Final = ("warn", "strict", "off")
 
 
 class Verdict(StrEnum):
@@ -68,193 +65,6 @@ def percent(value: Fraction | float) -> str:
     """``Fraction(1, 200)`` -> ``"0.5%"``; two decimals at most, trailing zeros dropped."""
     text = f"{float(value) * 100:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-@dataclass(frozen=True, slots=True)
-class RateSummary:
-    """Validation counts of one (track, schema) over a window, per mode."""
-
-    track: str
-    schema: str
-    counts: Mapping[str, tuple[int, int, int]]  # mode -> (total, failures, would_reject)
-    services: tuple[str, ...]
-    history_start: float | None  # earliest window_start still retained (for coverage)
-
-    def _mode(self, mode: str) -> tuple[int, int, int]:
-        return self.counts.get(mode, (0, 0, 0))
-
-    @property
-    def measured(self) -> int:
-        """Messages validated in warn or strict mode."""
-        return self._mode("warn")[0] + self._mode("strict")[0]
-
-    @property
-    def rejected(self) -> int:
-        """What strict mode rejects: would_reject in warn, failures in strict."""
-        return self._mode("warn")[2] + self._mode("strict")[1]
-
-    @property
-    def failures(self) -> int:
-        return self._mode("warn")[1] + self._mode("strict")[1]
-
-    @property
-    def would_reject(self) -> int:
-        return self._mode("warn")[2] + self._mode("strict")[2]
-
-    @property
-    def modes(self) -> tuple[str, ...]:
-        return tuple(mode for mode in MODES if self._mode(mode)[0])
-
-    @property
-    def rejection_rate(self) -> Fraction | None:
-        return Fraction(self.rejected, self.measured) if self.measured else None
-
-    @property
-    def failure_rate(self) -> float | None:
-        return self.failures / self.measured if self.measured else None
-
-    @property
-    def would_reject_rate(self) -> float | None:
-        total, _, would_reject = self._mode("warn")
-        return would_reject / total if total else None
-
-    def to_dict(self) -> dict[str, Any]:
-        rate = self.rejection_rate
-        return {
-            "track": self.track,
-            "schema": self.schema,
-            "total": self.measured,
-            "failures": self.failures,
-            "would_reject": self.would_reject,
-            "rejected": self.rejected,
-            "failure_rate": self.failure_rate,
-            "would_reject_rate": self.would_reject_rate,
-            "rejection_rate": float(rate) if rate is not None else None,
-            "modes": list(self.modes),
-            "off_total": self._mode("off")[0],
-            "services": list(self.services),
-        }
-
-
-@dataclass(slots=True)
-class _Series:
-    buckets: dict[int, list[int]] = field(default_factory=dict)  # bucket -> 9 counters (3 per mode)
-    starts: dict[int, float] = field(default_factory=dict)  # bucket -> earliest window_start in it
-    services: dict[str, float] = field(default_factory=dict)  # "service/instance" -> last window_end
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceReport:
-    """The latest a pipeline instance said about itself (for the page's DLQ panel)."""
-
-    service: str
-    instance: str
-    last_seen: float
-    dlq_depth: int | None
-    dlq_at: float | None
-
-
-class ValidationLedger:
-    """Deduplicated, bucketed ``ValidationStats`` per (track, schema), kept for ``retention_s``."""
-
-    def __init__(
-        self, *, retention_s: float, dedupe_horizon_s: float = 6 * 3600, max_series: int = 5_000
-    ) -> None:
-        if retention_s <= 0 or dedupe_horizon_s <= 0:
-            raise ValueError("retention_s and dedupe_horizon_s must be > 0")
-        self.retention_s = retention_s
-        self._dedupe_horizon_s = dedupe_horizon_s
-        self._max_series = max_series
-        self._series: dict[tuple[str, str], _Series] = {}
-        self._seen: dict[tuple[Any, ...], float] = {}  # record identity -> window_end
-        self._instances: dict[tuple[str, str], InstanceReport] = {}
-
-    def add(self, stats: ValidationStats, *, now: float) -> str | None:
-        """Count one record; returns why it was ignored (duplicate, too old, too many series) or None."""
-        ident = (
-            stats.service,
-            stats.instance,
-            stats.track,
-            stats.schema_,
-            stats.mode,
-            stats.window_start,
-            stats.window_end,
-        )
-        if ident in self._seen:
-            return "duplicate"
-        end = min(stats.window_end, now)
-        if end < now - self.retention_s:
-            return "older than the retention"
-        key = (stats.track, stats.schema_)
-        series = self._series.get(key)
-        if series is None:
-            if len(self._series) >= self._max_series:
-                return f"too many (track, schema) series (limit {self._max_series})"
-            series = self._series[key] = _Series()
-        self._seen[ident] = end
-        bucket = int(end // BUCKET_S)
-        counters = series.buckets.get(bucket)
-        if counters is None:
-            counters = series.buckets[bucket] = [0] * 9
-        offset = 3 * MODES.index(stats.mode)
-        counters[offset] += stats.total
-        counters[offset + 1] += stats.failures
-        counters[offset + 2] += stats.would_reject
-        start = min(stats.window_start, end)
-        series.starts[bucket] = min(series.starts.get(bucket, start), start)
-        name = f"{stats.service}/{stats.instance}"
-        series.services[name] = max(series.services.get(name, end), end)
-        self._note_instance(stats, end)
-        return None
-
-    def _note_instance(self, stats: ValidationStats, end: float) -> None:
-        ident = (stats.service, stats.instance)
-        known = self._instances.get(ident)
-        if known is not None and known.last_seen > end:
-            return
-        depth, at = (stats.dlq_depth, end) if stats.dlq_depth is not None else (None, None)
-        if depth is None and known is not None:
-            depth, at = known.dlq_depth, known.dlq_at
-        self._instances[ident] = InstanceReport(stats.service, stats.instance, end, depth, at)
-
-    def prune(self, *, now: float) -> int:
-        """Drop buckets past the retention and identities past the dedupe horizon; returns buckets dropped."""
-        oldest = int((now - self.retention_s) // BUCKET_S)
-        dropped = 0
-        for key in list(self._series):
-            series = self._series[key]
-            for bucket in [b for b in series.buckets if b < oldest]:
-                del series.buckets[bucket]
-                series.starts.pop(bucket, None)
-                dropped += 1
-            cutoff = now - self.retention_s
-            series.services = {name: seen for name, seen in series.services.items() if seen >= cutoff}
-            if not series.buckets:
-                del self._series[key]
-        horizon = now - self._dedupe_horizon_s
-        self._seen = {ident: end for ident, end in self._seen.items() if end >= horizon}
-        self._instances = {k: v for k, v in self._instances.items() if v.last_seen >= now - self.retention_s}
-        return dropped
-
-    def summaries(self, *, now: float, window_s: float) -> list[RateSummary]:
-        """Counts per (track, schema) over the buckets ending in ``(now - window_s, now]``."""
-        first = int((now - window_s) // BUCKET_S) + 1
-        out = []
-        for (track, schema), series in sorted(self._series.items()):
-            sums = [0] * 9
-            for bucket, counters in series.buckets.items():
-                if bucket >= first:
-                    for index, value in enumerate(counters):
-                        sums[index] += value
-            counts = {mode: (sums[3 * i], sums[3 * i + 1], sums[3 * i + 2]) for i, mode in enumerate(MODES)}
-            since = now - window_s
-            services = tuple(sorted(name for name, seen in series.services.items() if seen > since))
-            history = min(series.starts.values()) if series.starts else None
-            out.append(RateSummary(track, schema, counts, services, history))
-        return out
-
-    def instances(self) -> list[InstanceReport]:
-        return [self._instances[key] for key in sorted(self._instances)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from mdp.contracts.telemetry import FeedbackEvent, SchemaDrift, SchemaDriftResolved, ValidationStats
 from mdp.orchestrator.aggregator import DriftAggregator, Episode
 from mdp.orchestrator.backpressure import FeedbackBoard
-from mdp.orchestrator.readiness import Blocker, ReadinessReport, ValidationLedger, Verdict, evaluate
+from mdp.orchestrator.ledger import ValidationLedger
+from mdp.orchestrator.readiness import Blocker, ReadinessReport, Verdict, evaluate
 from mdp.pulse.streams import FEEDBACK, SCHEMA_DRIFT, SCHEMA_DRIFT_RESOLVED, VALIDATION
 
 CONTRACTS: Mapping[str, type[BaseModel]] = {
