@@ -1,4 +1,5 @@
-// Schema Health page: polls /api/state and redraws the tables. No framework, no external resources.
+// Schema Health page: polls api/state and redraws the tables. No framework, no external resources.
+// URLs are relative so the page also works behind a reverse proxy that mounts it under a path.
 // Every value from the server is written with textContent, never parsed as HTML, so telemetry cannot inject markup.
 "use strict";
 
@@ -150,7 +151,7 @@
   async function refresh() {
     const connection = document.getElementById("connection");
     try {
-      const response = await fetch("/api/state", { cache: "no-store", headers: { Accept: "application/json" } });
+      const response = await fetch("api/state", { cache: "no-store", headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error("HTTP " + response.status);
       render(await response.json());
       connection.hidden = true;
