@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,18 @@ SEED_RULES = {
     "RegistryUnreachable": "critical",
     "RegistrySyncStale": "warning",
 }
+
+
+def heading_slugs(document: Path) -> set[str]:
+    """GitHub-style anchors of a Markdown file's headings (outside code fences)."""
+    slugs, fenced = set(), False
+    for line in document.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            slugs.add(re.sub(r"[^a-z0-9 _-]", "", title).replace(" ", "-"))
+    return slugs
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -63,6 +76,10 @@ def test_every_rule_has_a_severity_summary_and_runbook(deploy_dir: Path) -> None
         assert annotations["summary"], name  # type: ignore[index]
         runbook = str(annotations["runbook_url"])  # type: ignore[index]
         assert runbook.startswith("docs/runbooks/"), name
+        path, _, anchor = runbook.partition("#")
+        document = deploy_dir.parent / path
+        assert document.is_file(), f"{name}: {path} does not exist"
+        assert anchor in heading_slugs(document), f"{name}: no heading #{anchor} in {path}"
 
 
 def test_every_rule_is_exercised_by_the_unit_tests(deploy_dir: Path) -> None:

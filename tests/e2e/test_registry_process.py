@@ -163,6 +163,7 @@ def test_mdp_up_serves_a_seeded_registry_and_stops_on_ctrl_c(tmp_path: Path) -> 
         **environment(tmp_path / ".mdp"),
         "MDP_DATA_DIR": ".mdp",
         "MDP_ORCHESTRATOR_PORT": str(orchestrator_port),
+        "MDP_PIPELINE_PORT": str(free_port()),  # never assume 8080 is free
     }
     with launch(["up", "--registry-port", str(port)], env, tmp_path / "up", cwd=tmp_path) as process:
         wait_until_healthy(url, process)

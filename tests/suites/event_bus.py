@@ -563,3 +563,117 @@ class EventBusSuite:
         assert entry.envelope is not None
         assert DeadLetter.from_envelope(entry.envelope).group == "other"
         assert await bus.pending_count("s", "g") == 1  # the real group is untouched
+
+    # raw forwarding, data streams and safe trimming ------------------------------------------------------
+    async def test_publish_raw_appends_the_bytes_unchanged(self, bus: EventBus) -> None:
+        raws = [envelope.to_json() for envelope in envelopes(3)]
+        ids = await bus.publish_raw("s", raws)
+        assert len(ids) == 3
+        assert await bus.publish_raw("s", []) == []
+        entries = await bus.read_range("s")
+        assert [entry.raw for entry in entries] == raws
+        assert [entry.message_id for entry in entries] == ids
+        assert [entry.envelope.payload["seq"] for entry in entries if entry.envelope] == [0, 1, 2]
+
+    @pytest.mark.parametrize("stream", ["md.bars", "md.bars.raw", "telemetry.feedback.dlq"])
+    async def test_data_streams_are_never_trimmed_on_publish(self, make_bus: MakeBus, stream: str) -> None:
+        bus = await make_bus(maxlen=50)
+        for start in range(0, 600, 200):
+            await bus.publish_many(stream, envelopes(200, start=start))
+        await bus.publish_raw(stream, [envelope.to_json() for envelope in envelopes(100)])
+        assert await bus.stream_length(stream) == 700
+
+    async def test_trim_consumed_keeps_everything_a_group_still_needs(self, bus: EventBus) -> None:
+        ids = await bus.publish_many("md.x", envelopes(10))
+        assert await bus.trim_consumed("md.x") == 0  # no group: nobody has consumed anything
+        await bus.ensure_group("md.x", "fast")
+        await bus.ensure_group("md.x", "slow")
+        fast = await bus.read("md.x", "fast", "c", count=10)
+        await bus.ack("md.x", "fast", [d.message_id for d in fast[:8]])  # 8 and 9 pending
+        slow = await bus.read("md.x", "slow", "c", count=6)  # 6..9 not delivered yet
+        await bus.ack("md.x", "slow", [d.message_id for d in slow[:2]] + [slow[3].message_id])
+        # slow's oldest pending entry is ids[2]: everything before it goes, nothing after
+        assert await bus.trim_consumed("md.x") == 2
+        assert [e.message_id for e in await bus.read_range("md.x")] == ids[2:]
+        await bus.ack("md.x", "slow", [slow[2].message_id, slow[4].message_id, slow[5].message_id])
+        # nothing pending in slow: its next undelivered entry (ids[6]) is the floor; fast pins ids[8]
+        assert await bus.trim_consumed("md.x") == 4
+        assert [e.message_id for e in await bus.read_range("md.x")] == ids[6:]
+        rest = await bus.read("md.x", "slow", "c", count=10)
+        assert [d.message_id for d in rest] == ids[6:]  # the slow group still gets all it had not read
+        await bus.ack("md.x", "slow", ids[6:])
+        await bus.ack("md.x", "fast", ids[8:])
+        assert await bus.trim_consumed("md.x") == 4
+        assert await bus.stream_length("md.x") == 0
+        later = await bus.publish_many("md.x", envelopes(2))
+        assert [d.message_id for d in await bus.read("md.x", "fast", "c")] == later
+
+    async def test_group_info_reports_pending_and_lag(self, bus: EventBus) -> None:
+        assert await bus.group_info("missing") == []
+        ids = await bus.publish_many("s", envelopes(5))
+        await bus.ensure_group("s", "g")
+        (info,) = await bus.group_info("s")
+        assert (info.name, info.pending, info.oldest_pending_id, info.lag, info.backlog) == (
+            "g",
+            0,
+            None,
+            5,
+            5,
+        )
+        delivered = await bus.read("s", "g", "c", count=3)
+        await bus.ack("s", "g", [delivered[0].message_id])
+        (info,) = await bus.group_info("s")
+        assert info.last_delivered_id == ids[2]
+        assert (info.pending, info.oldest_pending_id, info.lag, info.backlog) == (2, ids[1], 2, 4)
+
+    # tail reads (no group) --------------------------------------------------------------------------------
+    async def test_read_after_tails_a_stream_without_a_group(self, bus: EventBus) -> None:
+        assert await bus.last_id("s") == "0-0"
+        assert await bus.read_after("s", "0-0") == []
+        first = await bus.publish_many("s", envelopes(3))
+        assert await bus.last_id("s") == first[-1]
+        assert [e.message_id for e in await bus.read_after("s", "0-0")] == first
+        assert [e.message_id for e in await bus.read_after("s", first[0], count=1)] == first[1:2]
+        cursor = await bus.last_id("s")
+        waiting = asyncio.create_task(bus.read_after("s", cursor, block_ms=5000))
+        await asyncio.sleep(0.05)
+        (late,) = await bus.publish_many("s", envelopes(1, start=7))
+        (entry,) = await asyncio.wait_for(waiting, 2)
+        assert entry.message_id == late
+        assert entry.envelope is not None
+        assert entry.envelope.payload == {"seq": 7}
+        started = time.monotonic()
+        assert await bus.read_after("s", late, block_ms=100) == []
+        assert time.monotonic() - started >= 0.09
+        with pytest.raises(InvalidEntryId):
+            await bus.read_after("s", "later")
+
+    # sequenced publishing ----------------------------------------------------------------------------------
+    async def test_publish_sequenced_publishes_each_sequence_once(self, bus: EventBus) -> None:
+        assert await bus.get_sequence("relay") == 0
+        first = await bus.publish_sequenced("a", envelopes(1)[0], sequence_key="relay", sequence=1)
+        assert first is not None
+        assert await bus.publish_sequenced("a", envelopes(1)[0], sequence_key="relay", sequence=1) is None
+        assert await bus.publish_sequenced("b", envelopes(1)[0], sequence_key="relay", sequence=3) is not None
+        assert await bus.publish_sequenced("a", envelopes(1)[0], sequence_key="relay", sequence=2) is None
+        assert await bus.get_sequence("relay") == 3
+        assert await bus.get_sequence("other") == 0
+        assert await bus.stream_length("a") == 1
+        assert await bus.stream_length("b") == 1
+
+    async def test_concurrent_sequenced_publishers_publish_once(self, bus: EventBus) -> None:
+        # two relays racing over the same sequence (on Redis each call uses its own pooled connection)
+        one = two = bus
+
+        async def relay(bus: EventBus) -> int:
+            published = 0
+            for sequence in range(1, 51):
+                envelope = Envelope.create("e", {"n": sequence}, source="suite")
+                if await bus.publish_sequenced("ev", envelope, sequence_key="k", sequence=sequence):
+                    published += 1
+            return published
+
+        counts = await asyncio.gather(relay(one), relay(two))
+        assert sum(counts) == 50
+        entries = await one.read_range("ev", count=100)
+        assert [e.envelope.payload["n"] for e in entries if e.envelope] == list(range(1, 51))

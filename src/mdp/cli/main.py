@@ -26,6 +26,11 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("compat", "register", None),
     ("registry", "app", "registry"),
     ("up", "register", None),
+    ("validate", "register", None),
+    ("pipeline", "app", "pipeline"),
+    ("dlq", "app", "dlq"),
+    ("drift", "app", "drift"),
+    ("schemas", "app", "schemas"),
     ("orchestrator", "app", "orchestrator"),
     ("enforcement", "app", "enforcement"),
 ]

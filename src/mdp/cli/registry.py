@@ -31,6 +31,8 @@ def serve(
 ) -> None:
     """Serve the registry (SQLite under MDP_DATA_DIR, or MDP_DATABASE_URL) until SIGTERM / Ctrl-C.
 
+    Its outbox is relayed to schema.published / schema.deprecated on Pulse (unless PULSE_ENABLED=false).
+
     Writes need ADMIN_TOKEN; when it is unset a token is generated into MDP_DATA_DIR/admin-token.
     """
     from mdp.registry.app import create_app
@@ -43,8 +45,17 @@ def serve(
         registry_app = create_app(settings)
     except MdpError as exc:
         fail(str(exc))
+    from mdp.pipeline.relay import relay_worker
+
     try:
-        run([ServedApp("registry", registry_app, settings.registry_host, settings.registry_port)])
+        relay = relay_worker(registry_app.state.service.storage)
+    except MdpError as exc:
+        fail(str(exc))
+    try:
+        run(
+            [ServedApp("registry", registry_app, settings.registry_host, settings.registry_port)],
+            workers=[relay] if relay is not None else [],
+        )
     except (RuntimeError, OSError) as exc:
         fail(str(exc))
 

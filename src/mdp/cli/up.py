@@ -1,10 +1,11 @@
 """``mdp up``: the whole platform on one machine, on the embedded defaults, until Ctrl-C.
 
-It runs the orchestrator (the Schema Health page, on ``MDP_ORCHESTRATOR_PORT``, default 8090) and the schema
-registry (SQLite under ``./.mdp``), seeded in-process with the bundled contracts. Each service is a
-:class:`Component` built by one function in :data:`COMPONENTS`; the pipeline and the store join by adding
-theirs. On the default in-memory bus every component shares the process-wide broker. All components are
-served by :func:`mdp.web.server.run` in one event loop, which stops them gracefully on SIGINT / SIGTERM.
+It runs the orchestrator (the Schema Health page, on ``MDP_ORCHESTRATOR_PORT``, default 8090), the schema
+registry (SQLite under ``./.mdp``, seeded in-process with the bundled contracts) and the enforcement
+pipeline. Each service is a :class:`Component` built by one function in :data:`COMPONENTS`; the store joins
+by adding its own. On the default in-memory bus every component shares the process-wide broker. All
+components are served by :func:`mdp.web.server.run` in one event loop, which stops them gracefully on
+SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def registry_component(settings: RegistrySettings) -> Component:
     seeded = f"{len(report.created)} created, {len(report.unchanged)} unchanged"
     if report.rejected:
         seeded += f", {len(report.rejected)} rejected: {', '.join(sorted(report.rejected))}"
+    from mdp.pipeline.relay import relay_worker
+
+    relay = relay_worker(app.state.service.storage)
     return Component(
         name="registry",
         apps=[served],
+        workers=[relay] if relay is not None else [],
         lines=[
             ("registry", served.url),
             ("docs", f"{served.url}/docs"),
@@ -82,9 +87,39 @@ def orchestrator_component(settings: RegistrySettings) -> Component:
     )
 
 
-# Later issues append the pipeline and store builders here. The Schema Health page comes first in the
-# banner: it is where a person starts.
-COMPONENTS: list[Callable[[RegistrySettings], Component]] = [orchestrator_component, registry_component]
+def pipeline_component(settings: RegistrySettings) -> Component:
+    """The enforcement pipeline, validating against the registry of this ``mdp up``."""
+    from mdp.pipeline.app import create_app
+    from mdp.pipeline.runtime import PipelineRuntime
+    from mdp.pipeline.settings import PipelineSettings
+
+    host = "127.0.0.1" if settings.registry_host in {"0.0.0.0", "::", ""} else settings.registry_host  # noqa: S104
+    pipeline_settings = load_settings(
+        PipelineSettings,
+        registry_url=f"http://{host}:{settings.registry_port}",
+        pipeline_host=settings.registry_host,
+    )
+    runtime = PipelineRuntime.from_settings(pipeline_settings)
+    served = ServedApp(
+        "pipeline", create_app(runtime), pipeline_settings.pipeline_host, pipeline_settings.pipeline_port
+    )
+    flow = f"{pipeline_settings.pipeline_input_stream} -> {pipeline_settings.pipeline_output_stream}"
+    mode = pipeline_settings.registry_enforcement if pipeline_settings.registry_enabled else "disabled"
+    return Component(
+        name="pipeline",
+        apps=[served],
+        workers=[runtime.run],
+        lines=[("pipeline", f"{served.url}/health ({flow}, {mode})")],
+    )
+
+
+# Later issues append the store builder here. The Schema Health page comes first in the banner: it is
+# where a person starts.
+COMPONENTS: list[Callable[[RegistrySettings], Component]] = [
+    orchestrator_component,
+    registry_component,
+    pipeline_component,
+]
 
 
 def banner(components: list[Component]) -> str:
@@ -105,7 +140,7 @@ def up(
     ] = None,
 ) -> None:
     """Run the platform locally until Ctrl-C: the orchestrator (Schema Health page; port
-    MDP_ORCHESTRATOR_PORT, else 8090) and the registry (SQLite under ./.mdp, seeded)."""
+    MDP_ORCHESTRATOR_PORT, else 8090), the registry (SQLite under ./.mdp, seeded) and the pipeline."""
     from mdp.web.logs import configure_logging
     from mdp.web.server import run
 
@@ -139,6 +174,7 @@ __all__ = [
     "Component",
     "banner",
     "orchestrator_component",
+    "pipeline_component",
     "register",
     "registry_component",
     "up",

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mdp.compat.normalize import Document, ItemsView, Path, flag, is_empty_schema, items_view, subschema
+from mdp.compat.keywords import ItemsView, Path, flag, is_empty_schema, items_view, subschema
+from mdp.compat.normalize import Document
 from mdp.compat.objects import additional, reasons
 
 if TYPE_CHECKING:

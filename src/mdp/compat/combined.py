@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mdp.compat.normalize import ASSERTION_KEYWORDS, Path, pointer, schema_list, subschema, value_key
+from mdp.compat.keywords import ASSERTION_KEYWORDS, Path, pointer, schema_list, subschema, value_key
 from mdp.compat.objects import reasons
-from mdp.compat.rules import RULES
+from mdp.compat.rules import ANNOTATION_KINDS, RULES
 
 if TYPE_CHECKING:
     from mdp.compat.diff import Differ, Finding
@@ -37,6 +37,8 @@ SUMS = ("anyOf", "oneOf")
 
 def pure(schema: Mapping[str, Any]) -> str | None:
     """The combinator keyword of a schema whose only assertion keyword is that combinator."""
+    if schema.keys().isdisjoint(COMBINATORS):
+        return None
     keywords = [k for k in schema if k in ASSERTION_KEYWORDS]
     return keywords[0] if len(keywords) == 1 and keywords[0] in COMBINATORS else None
 
@@ -46,8 +48,8 @@ def compare_wrapped(
 ) -> list[Finding] | None:
     """Changes when one side is a bare combinator the other side is not; ``None`` when not applicable."""
     old_kw, new_kw = pure(old), pure(new)
-    if old_kw is None and new_kw is None:
-        return None
+    if old_kw == new_kw:
+        return None  # neither is a bare combinator, or both the same one: compare_keywords pairs them
     if old_kw is not None:
         parts = schema_list(old, old_kw, where) or ()
         if len(parts) == 1:
@@ -57,7 +59,7 @@ def compare_wrapped(
         if len(parts) == 1:
             return d.sub(old, parts[0], (new_kw, "0"), where, annotations=False)
     if old_kw is not None and new_kw is not None:
-        return None if old_kw == new_kw else _criterion_changed(d, old, new, old_kw, new_kw, where)
+        return _criterion_changed(d, old, new, old_kw, new_kw, where)
     if old_kw == "allOf" and new_kw != "allOf":
         flat = d.old_doc.flattened_all_of(old, where)
         if flat is not None:
@@ -107,7 +109,7 @@ def _not(d: Differ, before: Any, after: Any, where: Path) -> list[Finding]:
         ]
     # not A accepts everything not B accepts exactly when B is a subset of A: compare new inner -> old inner.
     inner, ok = d.reverse.trial(after, before, ("not",), where, annotations=False)
-    if not inner:
+    if all(f.kind in ANNOTATION_KINDS for f in inner):
         return []
     if ok:
         return [d.found("NOT_TYPE_NARROWED", ("not",), old=before, new=after)]

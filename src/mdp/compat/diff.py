@@ -1,10 +1,10 @@
 """Walk two JSON Schemas side by side and list every difference as a :class:`~mdp.compat.model.Change`.
 
-``diff(old, new)`` is keyword-based: annotations, ``type``, ``enum``/``const``, the bounds of
-:data:`~mdp.compat.rules.BOUND_CHECKS`, ``pattern``/``format``/``multipleOf`` here; objects in
-:mod:`mdp.compat.objects`, arrays in :mod:`mdp.compat.arrays`, ``allOf``/``anyOf``/``oneOf``/``not`` in
-:mod:`mdp.compat.combined`. Keywords that only apply to one instance type are compared when both schemas
-admit that type (a ``maxLength`` does not matter once ``string`` is no longer allowed: ``TYPE_*`` says so).
+``diff(old, new)`` is keyword-based: annotations here; ``type``, ``enum``/``const``, bounds,
+``pattern``/``format``/``multipleOf`` in :mod:`mdp.compat.scalars`; objects in :mod:`mdp.compat.objects`;
+arrays in :mod:`mdp.compat.arrays`; ``allOf``/``anyOf``/``oneOf``/``not`` in :mod:`mdp.compat.combined`.
+Keywords that only apply to one instance type are compared when both schemas admit that type (a
+``maxLength`` does not matter once ``string`` is no longer allowed: ``TYPE_*`` says so).
 
 Paths follow the traversal: a change inside a ``$ref``'d definition is reported where it is used
 (``#/properties/timeframe/enum``), because that is where a reader of the report looks.
@@ -20,31 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from mdp.compat import arrays, combined, objects
-from mdp.compat.errors import InvalidSchemaError, SchemaTooComplexError
+from mdp.compat import arrays, combined, objects, scalars
+from mdp.compat.errors import SchemaTooComplexError
 from mdp.compat.explain import describe, show_types
+from mdp.compat.keywords import Path, pointer, show, value_key
 from mdp.compat.model import Change, Policy
-from mdp.compat.normalize import (
-    Document,
-    Path,
-    bound,
-    declared_types,
-    enum_values,
-    number,
-    pointer,
-    show,
-    string,
-    value_key,
-    value_type,
-)
-from mdp.compat.rules import BOUND_CHECKS, RULES
+from mdp.compat.normalize import Document
+from mdp.compat.rules import RULES
 
 MAX_PATH = 200
-MAX_WORK = 100_000
+MAX_WORK = 50_000
 # Past this many reported changes, a pair compared before and met again (a shared definition reached along
 # exponentially many paths) reports one change per kind: the verdict is unchanged, the output stays bounded.
 MAX_FINDINGS = 10_000
@@ -58,12 +46,12 @@ _ANNOTATIONS = (
     ("contentEncoding", "CONTENT_ANNOTATION_CHANGED"), ("contentMediaType", "CONTENT_ANNOTATION_CHANGED"),
     ("contentSchema", "CONTENT_ANNOTATION_CHANGED"),
 )  # fmt: skip
+_ANNOTATION_KEYWORDS = frozenset(keyword for keyword, _ in _ANNOTATIONS)
 _FLAGS = frozenset({"deprecated", "readOnly", "writeOnly"})  # false means the same as absent
 # Assertion keywords mdp does not model; any change to them is reported (and breaks) rather than ignored.
 _UNSUPPORTED = ("if", "then", "else", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef",
                 "$recursiveRef")  # fmt: skip
 _MISSING: Any = object()
-_ALL_GROUPS = frozenset({"string", "number", "object", "array"})
 _TRUE: Mapping[str, Any] = MappingProxyType({})  # the `true` schema; one object so the memo keys stay stable
 
 
@@ -170,6 +158,16 @@ class Differ:
             if self._budget.findings > MAX_FINDINGS:
                 return list({f.kind: f for f in cached}.values())
             return cached
+        if (
+            isinstance(old, Mapping)
+            and isinstance(new, Mapping)
+            and (printed := self.old_doc.fingerprint(old)) is not None
+            and printed == self.new_doc.fingerprint(new)
+        ):
+            # Identical and self-contained (no $ref): nothing below can differ, so it is not walked (nor
+            # re-validated: checking that a schema is well-formed is the registry's meta-validation).
+            memo[key] = []
+            return []
         if len(where) > MAX_PATH:
             raise SchemaTooComplexError(
                 f"{pointer(where[:20])}...: schemas nest deeper than {MAX_PATH} levels"
@@ -191,9 +189,9 @@ class Differ:
             if old is new:
                 return []
             if old is False:
-                nothing_to = ("false (nothing)", show_types(_effective_types(new, where)))
+                nothing_to = ("false (nothing)", show_types(scalars.effective_types(new, where)))
                 return [self.found("TYPE_EXTENDED", ("type",), old=False, new=True, rendered=nothing_to)]
-            to_nothing = (show_types(_effective_types(old, where)), "false (nothing)")
+            to_nothing = (show_types(scalars.effective_types(old, where)), "false (nothing)")
             return [self.found("TYPE_NARROWED", ("type",), old=True, new=False, rendered=to_nothing)]
         old = _TRUE if old is True else old
         new = _TRUE if new is True else new
@@ -205,18 +203,21 @@ class Differ:
         unwrapped = combined.compare_wrapped(self, old, new, where)
         if unwrapped is not None:
             return unwrapped
-        found = self._types(old, new, where)
-        found.extend(self._enum(old, new, where))
-        groups = _groups(_effective_types(old, where)) & _groups(_effective_types(new, where))
-        found.extend(self._bounds(old, new, groups, where))
-        if "string" in groups:
-            found.extend(self._keyword_text(old, new, "pattern", "PATTERN", where))
-        found.extend(self._keyword_text(old, new, "format", "FORMAT", where))
-        if "number" in groups:
-            found.extend(self._multiple_of(old, new, where))
-        if "object" in groups:
+        before = scalars.effective_types(old, where)
+        after = scalars.effective_types(new, where)
+        found = scalars.compare_types(self, old, new, before, after)
+        found.extend(scalars.compare_enum(self, old, new, where))
+        families = scalars.groups(before) & scalars.groups(after)
+        found.extend(scalars.compare_bounds(self, old, new, families, where))
+        if "string" in families and ("pattern" in old or "pattern" in new):
+            found.extend(scalars.compare_text(self, old, new, "pattern", "PATTERN", where))
+        if "format" in old or "format" in new:
+            found.extend(scalars.compare_text(self, old, new, "format", "FORMAT", where))
+        if "number" in families and ("multipleOf" in old or "multipleOf" in new):
+            found.extend(scalars.compare_multiple_of(self, old, new, where))
+        if "object" in families:
             found.extend(objects.compare_object(self, old, new, where))
-        if "array" in groups:
+        if "array" in families:
             found.extend(arrays.compare_array(self, old, new, where))
         found.extend(combined.compare_keywords(self, old, new, where))
         found.extend(self._unsupported(old, new))
@@ -224,7 +225,12 @@ class Differ:
 
     def _annotations(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
         found: list[Finding] = []
+        present = (old.keys() | new.keys()) & _ANNOTATION_KEYWORDS
+        if not present:
+            return found
         for keyword, kind in _ANNOTATIONS:
+            if keyword not in present:
+                continue
             before = old.get(keyword, _MISSING)
             after = new.get(keyword, _MISSING)
             if keyword in _FLAGS:
@@ -242,105 +248,10 @@ class Differ:
             )
         return found
 
-    def _types(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
-        declared_old = declared_types(old, where)
-        declared_new = declared_types(new, where)
-        if declared_old is None and declared_new is None:
-            return []  # enums alone are compared by _enum
-        before = _effective_types(old, where)
-        after = _effective_types(new, where)
-        kind = type_change(before, after)
-        if kind is None:
-            return []
-        rendered = (show_types(before), show_types(after))
-        values = (None if before is None else sorted(before), None if after is None else sorted(after))
-        return [self.found(kind, ("type",), old=values[0], new=values[1], rendered=rendered)]
-
-    def _enum(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
-        before = enum_values(old, where)
-        after = enum_values(new, where)
-        if before is None and after is None:
-            return []
-        keyword = "enum" if "enum" in old or "enum" in new else "const"
-        if before is None or after is None:
-            kind = "ENUM_ARRAY_NARROWED" if before is None else "ENUM_ARRAY_EXTENDED"
-            rendered = (
-                "any value" if before is None else show(before),
-                "any value" if after is None else show(after),
-            )
-            return [self.found(kind, (keyword,), old=before, new=after, rendered=rendered)]
-        old_keys = {value_key(v) for v in before}
-        new_keys = {value_key(v) for v in after}
-        if old_keys == new_keys:
-            return []
-        if new_keys >= old_keys:
-            kind = "ENUM_ARRAY_EXTENDED"
-        elif old_keys >= new_keys:
-            kind = "ENUM_ARRAY_NARROWED"
-        else:
-            kind = "ENUM_ARRAY_CHANGED"
-        return [self.found(kind, (keyword,), old=before, new=after)]
-
-    def _bounds(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], groups: frozenset[str], where: Path
-    ) -> list[Finding]:
-        found: list[Finding] = []
-        for check in BOUND_CHECKS:
-            keyword = check.keyword
-            if check.applies_to not in groups:
-                continue
-            if keyword not in old and keyword not in new and not keyword.startswith(("maxi", "mini")):
-                continue  # fast path; maximum/minimum may come from draft 4 boolean exclusives
-            count = check.applies_to != "number"
-            before = bound(old, keyword, where, count=count)
-            after = bound(new, keyword, where, count=count)
-            before = None if before == check.neutral else before
-            after = None if after == check.neutral else after
-            if before == after:
-                continue
-            if before is None:
-                kind = check.when_introducing
-            elif after is None:
-                kind = check.when_removing
-            elif (after > before) == (check.restricting == "INCREASED"):
-                kind = check.when_restricting
-            else:
-                kind = check.when_relaxing
-            found.append(self.found(kind, (keyword,), old=before, new=after))
-        return found
-
-    def _keyword_text(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], keyword: str, prefix: str, where: Path
-    ) -> list[Finding]:
-        before = string(old, keyword, where)
-        after = string(new, keyword, where)
-        if before == after:
-            return []
-        suffix = "ADDED" if before is None else "REMOVED" if after is None else "CHANGED"
-        return [self.found(f"{prefix}_{suffix}", (keyword,), old=before, new=after)]
-
-    def _multiple_of(self, old: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> list[Finding]:
-        before = number(old, "multipleOf", where)
-        after = number(new, "multipleOf", where)
-        if before == after:
-            return []
-        for value in (before, after):
-            if value is not None and value <= 0:
-                raise InvalidSchemaError(f"{pointer((*where, 'multipleOf'))} must be greater than 0")
-        if before is None or after is None:
-            kind = "MULTIPLE_OF_ADDED" if before is None else "MULTIPLE_OF_REMOVED"
-        else:
-            ratio = Fraction(str(after)) / Fraction(str(before))
-            if ratio.denominator == 1:
-                kind = "MULTIPLE_OF_EXPANDED"
-            elif ratio.numerator == 1:
-                kind = "MULTIPLE_OF_REDUCED"
-            else:
-                kind = "MULTIPLE_OF_CHANGED"
-        return [self.found(kind, ("multipleOf",), old=before, new=after)]
-
     def _unsupported(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
         found: list[Finding] = []
+        if old.keys().isdisjoint(_UNSUPPORTED) and new.keys().isdisjoint(_UNSUPPORTED):
+            return found
         for keyword in _UNSUPPORTED:
             before = old.get(keyword, _MISSING)
             after = new.get(keyword, _MISSING)
@@ -359,45 +270,6 @@ class Differ:
 
 def _shown(value: Any) -> str:
     return "absent" if value is _MISSING else show(value)
-
-
-def _effective_types(schema: Any, where: Path) -> frozenset[str] | None:
-    """Declared ``type``, else the types of the ``enum``/``const`` values, else ``None`` (any type)."""
-    if schema is True or schema is False:
-        return None if schema else frozenset()
-    declared = declared_types(schema, where)
-    if declared is not None:
-        return declared
-    values = enum_values(schema, where)
-    return None if values is None else frozenset(value_type(v) for v in values)
-
-
-def _groups(types: frozenset[str] | None) -> frozenset[str]:
-    if types is None:
-        return _ALL_GROUPS
-    groups: set[str] = {name for name in ("string", "object", "array") if name in types}
-    if "number" in types or "integer" in types:
-        groups.add("number")
-    return frozenset(groups)
-
-
-def _covers(wider: frozenset[str] | None, narrower: frozenset[str] | None) -> bool:
-    if wider is None:
-        return True
-    if narrower is None:
-        return False
-    return all(t in wider or (t == "integer" and "number" in wider) for t in narrower)
-
-
-def type_change(before: frozenset[str] | None, after: frozenset[str] | None) -> str | None:
-    """``TYPE_EXTENDED``/``TYPE_NARROWED``/``TYPE_CHANGED`` or ``None``; integer is a subtype of number."""
-    extends = _covers(after, before)
-    narrows = _covers(before, after)
-    if extends and narrows:
-        return None
-    if extends:
-        return "TYPE_EXTENDED"
-    return "TYPE_NARROWED" if narrows else "TYPE_CHANGED"
 
 
 def run(old: Any, new: Any, policy: Policy, labels: Labels = ("old", "new")) -> list[Change]:
@@ -419,4 +291,4 @@ def diff(old: Any, new: Any, *, policy: Policy | str = Policy.STRICT) -> list[Ch
     return run(old, new, Policy.parse(policy))
 
 
-__all__ = ["MAX_FINDINGS", "MAX_PATH", "MAX_WORK", "Differ", "Finding", "diff", "run", "type_change"]
+__all__ = ["MAX_FINDINGS", "MAX_PATH", "MAX_WORK", "Differ", "Finding", "diff", "run"]

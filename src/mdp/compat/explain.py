@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mdp.compat.normalize import show
+from mdp.compat.keywords import show
 from mdp.compat.rules import BOUND_CHECKS
 
 _ADDITIONAL = {
@@ -49,8 +49,8 @@ TEMPLATES: dict[str, str] = {
     "SCHEMA_REMOVED": "The {keyword} schema was removed; values here are no longer constrained by it.",
     "TYPE_EXTENDED": "The type widened from {old} to {new}; every value of the {o} type is still accepted.",
     "TYPE_NARROWED": (
-        "The type narrowed from {old} to {new}; values of the dropped types written with the {o} schema "
-        "are rejected."
+        "The type narrowed from {old} to {new}; values written with the {o} schema that are not {new} are "
+        "rejected."
     ),
     "TYPE_CHANGED": "The type changed from {old} to {new}; values written with the {o} schema are rejected.",
     "UNSUPPORTED_KEYWORD_CHANGED": (

@@ -22,8 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mdp.compat.errors import InvalidSchemaError
-from mdp.compat.normalize import (
-    Document,
+from mdp.compat.keywords import (
     Path,
     dependencies,
     is_empty_schema,
@@ -32,6 +31,7 @@ from mdp.compat.normalize import (
     string_list,
     subschema,
 )
+from mdp.compat.normalize import Document
 from mdp.compat.rules import RULES
 
 if TYPE_CHECKING:
@@ -43,8 +43,9 @@ def _regex(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except (re.error, OverflowError) as exc:
+        # Python's re covers the ECMA-262 subset schemas use in practice; \p{...} classes are not in it.
         raise InvalidSchemaError(
-            f"patternProperties key {pattern!r} is not a valid regular expression"
+            f"patternProperties key {pattern!r} is not a regular expression mdp can evaluate: {exc}"
         ) from exc
 
 

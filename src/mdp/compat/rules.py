@@ -265,6 +265,47 @@ def _rules() -> dict[str, Rule]:
 RULES: Mapping[str, Rule] = _rules()
 KINDS: frozenset[str] = frozenset(RULES)
 DOCS_ONLY_KINDS: frozenset[str] = frozenset(kind for kind, rule in RULES.items() if rule.docs_only)
+# Changes to keywords that never affect validation (documentation plus default/readOnly/writeOnly/content*).
+ANNOTATION_KINDS: frozenset[str] = DOCS_ONLY_KINDS | {
+    "DEFAULT_CHANGED",
+    "READ_ONLY_CHANGED",
+    "WRITE_ONLY_CHANGED",
+    "CONTENT_ANNOTATION_CHANGED",
+}
+
+
+_TITLES: dict[Category, str] = {
+    "general": "General",
+    "string": "Strings",
+    "number": "Numbers",
+    "object": "Objects",
+    "content-model": "Objects: content models",
+    "array": "Arrays",
+    "enum": "Enums",
+    "combined": "Combinators",
+}
+
+
+def rule_table_markdown() -> str:
+    """The rule table as Markdown (``docs/compat.md`` embeds it; a test keeps the two in sync)."""
+    lines: list[str] = []
+    for category, title in _TITLES.items():
+        lines += [
+            f"### {title}",
+            "",
+            "| kind | STRICT | LENIENT | meaning (BACKWARD: old -> new) |",
+            "|---|---|---|---|",
+        ]
+        for rule in RULES.values():
+            if rule.category == category:
+                cells = [
+                    f"`{rule.kind}`",
+                    *("allowed" if ok else "**breaks**" for ok in (rule.strict, rule.lenient)),
+                ]
+                meaning = rule.meaning + (" (docs-only)" if rule.docs_only else "")
+                lines.append("| " + " | ".join([*cells, meaning]) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def is_allowed(kind: str, policy: Policy) -> bool:
@@ -272,4 +313,14 @@ def is_allowed(kind: str, policy: Policy) -> bool:
     return RULES[kind].allows(policy)
 
 
-__all__ = ["BOUND_CHECKS", "DOCS_ONLY_KINDS", "KINDS", "RULES", "BoundCheck", "Rule", "is_allowed"]
+__all__ = [
+    "ANNOTATION_KINDS",
+    "BOUND_CHECKS",
+    "DOCS_ONLY_KINDS",
+    "KINDS",
+    "RULES",
+    "BoundCheck",
+    "Rule",
+    "is_allowed",
+    "rule_table_markdown",
+]

@@ -69,6 +69,28 @@ class BatchOutcome:
 Handler = Callable[[list[Delivery]], Awaitable[BatchOutcome | None]]
 
 
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A consumer group of a stream: how far it has read and what it still owes.
+
+    ``last_delivered_id`` is the newest entry handed to any consumer of the group; ``pending`` counts the
+    delivered entries not acked yet (``oldest_pending_id`` is the smallest of them, ``None`` when none);
+    ``lag`` is the number of entries not delivered yet (``None`` when the backend cannot tell, e.g. after
+    deletions in the middle of the stream on Redis).
+    """
+
+    name: str
+    pending: int
+    last_delivered_id: str
+    oldest_pending_id: str | None
+    lag: int | None
+
+    @property
+    def backlog(self) -> int | None:
+        """Entries the group has not finished: not yet delivered plus delivered but not acked."""
+        return None if self.lag is None else self.lag + self.pending
+
+
 class Subscription(Protocol):
     """A running consumer loop started by :meth:`EventBus.subscribe`."""
 
@@ -130,6 +152,28 @@ class EventBus(Protocol):
         """Append envelopes in order (one round trip on Redis); returns their entry ids."""
         ...
 
+    async def publish_raw(self, stream: str, raws: Sequence[bytes]) -> list[str]:
+        """Append already-encoded envelopes unchanged (a relay forwarding ``delivery.raw``); returns ids.
+
+        The caller vouches that each item is an envelope (a consumer may still receive it as malformed).
+        """
+        ...
+
+    async def publish_sequenced(
+        self, stream: str, envelope: Envelope, *, sequence_key: str, sequence: int
+    ) -> str | None:
+        """Append ``envelope`` only if ``sequence`` is greater than the one stored under ``sequence_key``.
+
+        The check, the append and storing ``sequence`` are one atomic step (Redis: a Lua script), so a
+        producer that numbers its events (an outbox relay) publishes each exactly once, across restarts
+        and concurrent replicas. Returns the entry id, or ``None`` when it was already published.
+        """
+        ...
+
+    async def get_sequence(self, sequence_key: str) -> int:
+        """The last sequence stored by :meth:`publish_sequenced` under ``sequence_key`` (0 if none)."""
+        ...
+
     async def ensure_group(self, stream: str, group: str, start: str = "0") -> None:
         """Create the group (and the stream) unless it exists. ``start``: ``"0"`` all, ``"$"`` only new."""
         ...
@@ -174,6 +218,33 @@ class EventBus(Protocol):
         """Delete entries (DLQ replay/purge); returns how many existed."""
         ...
 
+    async def read_after(
+        self, stream: str, after: str, *, count: int = 100, block_ms: int | None = None
+    ) -> list[StreamEntry]:
+        """Entries newer than ``after`` (an entry id), outside any group, waiting up to ``block_ms``.
+
+        A tail reader (every instance sees every entry, e.g. feedback events) starts from
+        :meth:`last_id` and passes the id of the last entry it got.
+        """
+        ...
+
+    async def last_id(self, stream: str) -> str:
+        """Id of the newest entry in the stream, ``"0-0"`` when it is empty or missing."""
+        ...
+
+    async def group_info(self, stream: str) -> list[GroupInfo]:
+        """The consumer groups of the stream (empty when it has none or does not exist)."""
+        ...
+
+    async def trim_consumed(self, stream: str) -> int:
+        """Delete the entries every group of the stream has consumed and acked; returns how many.
+
+        Entries below the smallest, over all groups, of the oldest pending id (or the entry after the
+        last delivered one when nothing is pending) go. A stream without groups is left alone. Data
+        streams (``md.*``, ``*.dlq``) are never trimmed on publish; their consumers call this instead.
+        """
+        ...
+
     async def subscribe(
         self,
         stream: str,
@@ -200,6 +271,7 @@ __all__ = [
     "Delivery",
     "Envelope",
     "EventBus",
+    "GroupInfo",
     "Handler",
     "MalformedPolicy",
     "SchemaRef",

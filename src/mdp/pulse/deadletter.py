@@ -9,6 +9,17 @@ A DLQ entry is an ordinary envelope of type ``pulse.dead_letter`` whose payload 
 ``original`` keeps the exact bytes of the source entry, even when they were not JSON (that is usually why
 the entry died): UTF-8 text as is, anything else base64-encoded. Replay decodes it with
 :meth:`DeadLetter.original_bytes` and re-publishes it.
+
+Consumers that reject an entry for what it *says* (the pipeline's schema validation) add a verdict to
+the same payload, so one reader (``mdp dlq``) handles both kinds::
+
+    "reason": "invalid" | "schema unavailable" | "malformed" | "schema mismatch",
+    "mode": "strict", "schema": {"track": "v1", "name": "md.Bar", "sha256": "<hex>" | null},
+    "errors": [{"path": "/open", "message": "...", "keyword": "exclusiveMinimum"}],
+    "first_seen": 1729000100.5, "attempts": 0
+
+``first_seen`` is when the entry was first rejected (kept across replays) and ``attempts`` how many
+replays it has failed. Letters written by the bus itself (max deliveries) have none of these keys.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from mdp.pulse.envelope import Envelope, decode_envelope
@@ -25,6 +36,8 @@ from mdp.pulse.errors import EnvelopeError
 DEAD_LETTER_TYPE: Final = "pulse.dead_letter"
 MAX_ERROR_CHARS: Final = 2000
 """Recorded errors are truncated to this many characters (a traceback must not bloat Redis)."""
+MAX_ISSUES: Final = 20
+"""At most this many validation errors are kept per letter."""
 
 Encoding = Literal["utf-8", "base64"]
 
@@ -53,6 +66,52 @@ class DeadLetter:
     dead_lettered_at: float
     original: str
     original_encoding: Encoding = "utf-8"
+    # The verdict of a consumer that rejected the entry for its content (None/empty for bus letters).
+    reason: str | None = None
+    mode: str | None = None
+    schema: Mapping[str, Any] | None = None
+    errors: tuple[Mapping[str, Any], ...] = ()
+    first_seen: float | None = None
+    attempts: int = 0
+
+    @property
+    def is_rejection(self) -> bool:
+        """Whether a validating consumer rejected the entry (rather than the bus giving up on it)."""
+        return self.reason is not None
+
+    def with_verdict(
+        self,
+        *,
+        reason: str,
+        mode: str,
+        schema: Mapping[str, Any] | None,
+        errors: list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...],
+        now: float,
+        attempts: int | None = None,
+    ) -> DeadLetter:
+        """This letter with a (new) verdict; ``first_seen`` is kept when already set."""
+        issues = tuple(
+            {
+                "path": str(issue.get("path", "")),
+                "message": clip_error(str(issue.get("message", ""))),
+                "keyword": issue.get("keyword"),
+            }
+            for issue in list(errors)[:MAX_ISSUES]
+        )
+        summary = (
+            reason if not issues else f"{reason}: {issues[0]['path'] or '(root)'}: {issues[0]['message']}"
+        )
+        return replace(
+            self,
+            error=clip_error(summary),
+            reason=reason,
+            mode=mode,
+            schema=dict(schema) if schema is not None else None,
+            errors=issues,
+            first_seen=self.first_seen if self.first_seen is not None else now,
+            attempts=self.attempts if attempts is None else attempts,
+            dead_lettered_at=now,
+        )
 
     @classmethod
     def of(
@@ -82,7 +141,7 @@ class DeadLetter:
 
     def to_payload(self) -> dict[str, Any]:
         """The payload of the DLQ envelope."""
-        return {
+        payload: dict[str, Any] = {
             "stream": self.stream,
             "entry_id": self.entry_id,
             "group": self.group,
@@ -92,6 +151,16 @@ class DeadLetter:
             "original": self.original,
             "original_encoding": self.original_encoding,
         }
+        if self.reason is not None:
+            payload.update(
+                reason=self.reason,
+                mode=self.mode,
+                schema=self.schema,
+                errors=list(self.errors),
+                first_seen=self.first_seen,
+                attempts=self.attempts,
+            )
+        return payload
 
     def to_envelope(self, *, source: str) -> Envelope:
         """The envelope written to ``<stream>.dlq``."""
@@ -118,6 +187,7 @@ class DeadLetter:
                 dead_lettered_at=float(payload["dead_lettered_at"]),
                 original=_text(payload, "original"),
                 original_encoding=encoding,
+                **_verdict(payload),
             )
             letter.original_bytes()  # fail now on a corrupt base64 body, not at replay time
         except (KeyError, TypeError, ValueError, binascii.Error) as exc:
@@ -127,6 +197,30 @@ class DeadLetter:
         return letter
 
 
+def _verdict(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The optional verdict keys of a rejection letter, type-checked (absent for bus letters)."""
+    if payload.get("reason") is None:
+        return {}
+    schema = payload.get("schema")
+    errors = payload.get("errors") or []
+    first_seen = payload.get("first_seen")
+    mode = payload.get("mode")
+    if schema is not None and not isinstance(schema, Mapping):
+        raise TypeError("schema must be an object or null")
+    if not isinstance(errors, list) or not all(isinstance(issue, Mapping) for issue in errors):
+        raise TypeError("errors must be a list of objects")
+    if mode is not None and not isinstance(mode, str):
+        raise TypeError("mode must be a string")
+    return {
+        "reason": _text(payload, "reason"),
+        "mode": mode,
+        "schema": schema,
+        "errors": tuple(errors[:MAX_ISSUES]),
+        "first_seen": float(first_seen) if first_seen is not None else None,
+        "attempts": int(payload.get("attempts") or 0),
+    }
+
+
 def _text(payload: Mapping[str, Any], key: str) -> str:
     value = payload[key]
     if not isinstance(value, str):
@@ -134,4 +228,4 @@ def _text(payload: Mapping[str, Any], key: str) -> str:
     return value
 
 
-__all__ = ["DEAD_LETTER_TYPE", "MAX_ERROR_CHARS", "DeadLetter", "clip_error"]
+__all__ = ["DEAD_LETTER_TYPE", "MAX_ERROR_CHARS", "MAX_ISSUES", "DeadLetter", "clip_error"]

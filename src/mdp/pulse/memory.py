@@ -21,12 +21,12 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry
 
-from mdp.pulse.base import Delivery, Envelope, StreamEntry
+from mdp.pulse.base import Delivery, Envelope, GroupInfo, StreamEntry
 from mdp.pulse.deadletter import DeadLetter, clip_error
 from mdp.pulse.envelope import decode_envelope
 from mdp.pulse.errors import BusClosed, GroupNotFound, InvalidEntryId
 from mdp.pulse.metrics import PulseMetrics, pulse_metrics
-from mdp.pulse.streams import dlq_stream
+from mdp.pulse.streams import dlq_stream, is_data_stream
 from mdp.pulse.subscription import SubscribingBus, SubscriptionSet
 
 EntryKey = tuple[int, int]
@@ -111,6 +111,7 @@ class InMemoryBroker:
 
     def __init__(self) -> None:
         self.streams: dict[str, _Stream] = {}
+        self.sequences: dict[str, int] = {}
 
     def stream(self, key: str) -> _Stream:
         found = self.streams.get(key)
@@ -193,11 +194,31 @@ class InMemoryBus(SubscribingBus):
         self._check_open()
         return self._append(stream, [raw])[0]
 
+    async def publish_raw(self, stream: str, raws: Sequence[bytes]) -> list[str]:
+        self._check_open()
+        return self._append(stream, [bytes(raw) for raw in raws])
+
+    async def publish_sequenced(
+        self, stream: str, envelope: Envelope, *, sequence_key: str, sequence: int
+    ) -> str | None:
+        self._check_open()
+        data = envelope.to_json()
+        key = self._prefix + sequence_key
+        if sequence <= self._broker.sequences.get(key, 0):  # no await in between: atomic on the loop
+            return None
+        entry_id = self._append(stream, [data])[0]
+        self._broker.sequences[key] = sequence
+        return entry_id
+
+    async def get_sequence(self, sequence_key: str) -> int:
+        self._check_open()
+        return self._broker.sequences.get(self._prefix + sequence_key, 0)
+
     def _append(self, stream: str, raws: list[bytes], *, trim: bool = True) -> list[str]:
         target = self._broker.stream(self._prefix + stream)
         now_ms = time.time_ns() // 1_000_000
         ids = [target.append(raw, now_ms) for raw in raws]
-        if trim:
+        if trim and not is_data_stream(stream):
             target.trim(self._maxlen)
         if ids:
             target.wake()
@@ -401,6 +422,65 @@ class InMemoryBus(SubscribingBus):
                 del target.keys[index], target.ids[index], target.raws[index]
                 deleted += 1
         return deleted
+
+    async def read_after(
+        self, stream: str, after: str, *, count: int = 100, block_ms: int | None = None
+    ) -> list[StreamEntry]:
+        self._check_open()
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        low = parse_entry_id(after)
+        deadline = time.monotonic() + block_ms / 1000 if block_ms else None
+        while True:
+            target = self._broker.stream(self._prefix + stream)
+            first = bisect_right(target.keys, low)
+            out = []
+            for index in range(first, min(len(target.keys), first + count)):
+                raw = target.raws[index]
+                envelope, error = decode_envelope(raw)
+                out.append(StreamEntry(stream, target.ids[index], envelope, raw, error))
+            now = time.monotonic()
+            if out or deadline is None or now >= deadline:
+                return out
+            await self._wait(target, deadline - now)
+            self._check_open()
+
+    async def last_id(self, stream: str) -> str:
+        self._check_open()
+        target = self._broker.streams.get(self._prefix + stream)
+        return target.ids[-1] if target is not None and target.ids else "0-0"
+
+    async def group_info(self, stream: str) -> list[GroupInfo]:
+        self._check_open()
+        target = self._broker.streams.get(self._prefix + stream)
+        if target is None:
+            return []
+        out = []
+        for name, state in target.groups.items():
+            oldest = next(iter(state.pending), None)
+            lag = len(target.keys) - bisect_right(target.keys, state.last_delivered)
+            ms, seq = state.last_delivered
+            out.append(GroupInfo(name, len(state.pending), f"{ms}-{seq}", oldest, lag))
+        return out
+
+    async def trim_consumed(self, stream: str) -> int:
+        self._check_open()
+        target = self._broker.streams.get(self._prefix + stream)
+        if target is None or not target.groups:
+            return 0
+        floor = min(_consumed_floor(state) for state in target.groups.values())
+        cut = bisect_left(target.keys, floor)
+        if cut:
+            del target.keys[:cut], target.ids[:cut], target.raws[:cut]
+        return cut
+
+
+def _consumed_floor(state: _Group) -> EntryKey:
+    """The smallest entry key ``state`` still needs: its oldest pending entry, else the next undelivered."""
+    for pending in state.pending.values():  # PEL order is id order: the first is the oldest
+        return pending.key
+    ms, seq = state.last_delivered
+    return (ms, seq + 1)
 
 
 def _range_bound(text: str, *, end: bool) -> EntryKey:

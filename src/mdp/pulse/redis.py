@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 from prometheus_client import CollectorRegistry
 
-from mdp.pulse.base import Delivery, Envelope, StreamEntry
+from mdp.pulse.base import Delivery, Envelope, GroupInfo, StreamEntry
 from mdp.pulse.deadletter import DeadLetter, clip_error
 from mdp.pulse.envelope import decode_envelope
 from mdp.pulse.errors import (
@@ -48,12 +48,26 @@ from mdp.pulse.errors import (
     PulseError,
 )
 from mdp.pulse.metrics import PulseMetrics, pulse_metrics
-from mdp.pulse.streams import dlq_stream
+from mdp.pulse.streams import dlq_stream, is_data_stream
 from mdp.pulse.subscription import SubscribingBus, SubscriptionSet, backoff_delay
 
 logger = logging.getLogger("mdp.pulse")
 FIELD = b"envelope"
 Command = tuple[Any, ...]
+
+# publish_sequenced: compare, append and store the sequence in one atomic step.
+_SEQUENCED_XADD = """
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[1]) <= current then return false end
+local id
+if ARGV[3] == '0' then
+  id = redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[2])
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'envelope', ARGV[2])
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return id
+"""
 
 
 def _load_redis() -> Any:
@@ -103,6 +117,7 @@ class RedisBus(SubscribingBus):
         self._max_deliveries = max_deliveries
         self._claim_idle_ms = claim_idle_ms
         self._reclaim_every_s = min(max(claim_idle_ms / 2, 5), 5_000) / 1000
+        self._maxlen = maxlen
         self._trim: tuple[Any, ...] = ("MAXLEN", "~", maxlen) if maxlen else ()
         self._source = source
         self._metrics: PulseMetrics | None = pulse_metrics(metrics_registry) if metrics_registry else None
@@ -198,10 +213,14 @@ class RedisBus(SubscribingBus):
             return replies
 
     # producing ---------------------------------------------------------------------------------------------
+    def _trim_for(self, stream: str) -> tuple[Any, ...]:
+        # Data streams are never trimmed by length: that could delete bars nobody has read yet.
+        return () if is_data_stream(stream) else self._trim
+
     async def publish(self, stream: str, envelope: Envelope) -> str:
         data = envelope.to_json()
         key = self._prefix + stream
-        entry_id = await self._one("XADD", "XADD", key, *self._trim, "*", FIELD, data)
+        entry_id = await self._one("XADD", "XADD", key, *self._trim_for(stream), "*", FIELD, data)
         if self._metrics:
             self._metrics.published.labels(stream).inc()
         return _text(entry_id)
@@ -210,17 +229,40 @@ class RedisBus(SubscribingBus):
         if not envelopes:
             return []
         encoded = [envelope.to_json() for envelope in envelopes]  # encode all before sending any
+        return await self.publish_raw(stream, encoded)
+
+    async def publish_raw(self, stream: str, raws: Sequence[bytes]) -> list[str]:
+        if not raws:
+            return []
         key = self._prefix + stream
+        trim = self._trim_for(stream)
         # Every XADD of the batch is "XADD <key> [MAXLEN ~ n] * envelope <data>": pack the constant head
         # once and append only each envelope, instead of re-encoding seven arguments per message.
-        head = _pack([("XADD", key, *self._trim, "*", FIELD)])
-        head = b"*%d" % (len(self._trim) + 5) + head[head.index(b"\r\n") :]
-        packed = b"".join([head + b"$%d\r\n%s\r\n" % (len(data), data) for data in encoded])
-        commands = [("XADD",)] * len(encoded)  # one reply per command; the RESP is already in ``packed``
+        head = _pack([("XADD", key, *trim, "*", FIELD)])
+        head = b"*%d" % (len(trim) + 5) + head[head.index(b"\r\n") :]
+        packed = b"".join([head + b"$%d\r\n%s\r\n" % (len(data), data) for data in raws])
+        commands = [("XADD",)] * len(raws)  # one reply per command; the RESP is already in ``packed``
         ids = await self._execute("XADD pipeline", commands, packed=packed)
         if self._metrics:
             self._metrics.published.labels(stream).inc(len(ids))
         return [_text(entry_id) for entry_id in ids]
+
+    async def publish_sequenced(
+        self, stream: str, envelope: Envelope, *, sequence_key: str, sequence: int
+    ) -> str | None:
+        data = envelope.to_json()
+        keys = (self._prefix + stream, self._prefix + sequence_key)
+        maxlen = 0 if is_data_stream(stream) else self._maxlen
+        reply = await self._one("EVAL", "EVAL", _SEQUENCED_XADD, 2, *keys, sequence, data, maxlen)
+        if reply is None:
+            return None
+        if self._metrics:
+            self._metrics.published.labels(stream).inc()
+        return _text(reply)
+
+    async def get_sequence(self, sequence_key: str) -> int:
+        reply = await self._one("GET", "GET", self._prefix + sequence_key)
+        return int(reply) if reply is not None else 0
 
     async def inject_raw(self, stream: str, fields: dict[bytes, bytes]) -> str:
         """Append an entry with arbitrary fields (tests: malformed entries from foreign producers)."""
@@ -425,6 +467,80 @@ class RedisBus(SubscribingBus):
             return 0
         key = self._prefix + stream
         return int(await self._one("XDEL", "XDEL", key, *wanted))
+
+    async def read_after(
+        self, stream: str, after: str, *, count: int = 100, block_ms: int | None = None
+    ) -> list[StreamEntry]:
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        key = self._prefix + stream
+        block: tuple[Any, ...] = ("BLOCK", block_ms) if block_ms else ()
+        reply = await self._one(
+            "XREAD", "XREAD", "COUNT", count, *block, "STREAMS", key, after, block_ms=block_ms or 0
+        )
+        out = []
+        for raw_id, fields in reply[0][1] if reply else ():
+            raw, envelope, error = _decode_fields(fields)
+            out.append(StreamEntry(stream, raw_id.decode(), envelope, raw, error))
+        return out
+
+    async def last_id(self, stream: str) -> str:
+        entries = await self._one("XREVRANGE", "XREVRANGE", self._prefix + stream, "+", "-", "COUNT", 1)
+        return _text(entries[0][0]) if entries else "0-0"
+
+    async def group_info(self, stream: str) -> list[GroupInfo]:
+        key = self._prefix + stream
+        try:
+            rows = await self._one("XINFO GROUPS", "XINFO", "GROUPS", key)
+        except PulseError as exc:
+            if "no such key" in str(exc):
+                return []
+            raise
+        infos = [{_text(row[i]): row[i + 1] for i in range(0, len(row), 2)} for row in rows]
+        pending = [info for info in infos if int(info["pending"])]
+        oldest: dict[str, str] = {}
+        if pending:  # one round trip for the oldest pending id of every group that has some
+            summaries = await self._execute(
+                "XPENDING", [("XPENDING", key, _text(info["name"])) for info in pending]
+            )
+            oldest = {
+                _text(info["name"]): _text(summary[1])
+                for info, summary in zip(pending, summaries, strict=True)
+            }
+        out = []
+        for info in infos:
+            name, lag = _text(info["name"]), info.get("lag")
+            out.append(
+                GroupInfo(
+                    name=name,
+                    pending=int(info["pending"]),
+                    last_delivered_id=_text(info["last-delivered-id"]),
+                    oldest_pending_id=oldest.get(name),
+                    lag=int(lag) if lag is not None else None,
+                )
+            )
+        return out
+
+    async def trim_consumed(self, stream: str) -> int:
+        groups = await self.group_info(stream)
+        if not groups:
+            return 0
+        floors = []
+        for group in groups:
+            if group.oldest_pending_id is not None:
+                floors.append(_id_key(group.oldest_pending_id))
+            else:
+                ms, seq = _id_key(group.last_delivered_id)
+                floors.append((ms, seq + 1))
+        ms, seq = min(floors)
+        # MINID only removes entries below the floor: entries a group still needs are never touched, and
+        # groups only ever move forward, so a floor computed a moment ago is still safe.
+        return int(await self._one("XTRIM", "XTRIM", self._prefix + stream, "MINID", f"{ms}-{seq}"))
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def _pack(commands: Iterable[Command]) -> bytes:

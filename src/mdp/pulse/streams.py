@@ -24,6 +24,9 @@ VALIDATION: Final = "telemetry.validation"
 SCHEMA_PUBLISHED: Final = "schema.published"
 SCHEMA_DEPRECATED: Final = "schema.deprecated"
 
+# Sequence key of the registry outbox relay (EventBus.publish_sequenced): the last outbox id published.
+RELAY_SEQUENCE_KEY: Final = "pulse-seq:registry-outbox"
+
 # Consumer groups.
 GROUP_PIPELINE: Final = "pipeline"
 GROUP_STORE: Final = "store"
@@ -37,6 +40,17 @@ def dlq_stream(stream: str) -> str:
 
 
 BARS_DLQ: Final = dlq_stream(BARS)
+DATA_STREAM_PREFIX: Final = "md."
+
+
+def is_data_stream(stream: str) -> bool:
+    """Whether entries of ``stream`` must never be trimmed by length: market data and dead letters.
+
+    XADD's approximate MAXLEN would delete bars a lagging consumer has not read yet; these streams are
+    trimmed only by :meth:`mdp.pulse.base.EventBus.trim_consumed` (what every group has consumed).
+    """
+    return stream.startswith(DATA_STREAM_PREFIX) or stream.endswith(DLQ_SUFFIX)
+
 
 TELEMETRY_STREAMS: Final = (FEEDBACK, SCHEMA_DRIFT, SCHEMA_DRIFT_RESOLVED, VALIDATION)
 SCHEMA_STREAMS: Final = (SCHEMA_PUBLISHED, SCHEMA_DEPRECATED)
@@ -45,12 +59,14 @@ __all__ = [
     "BARS",
     "BARS_DLQ",
     "BARS_RAW",
+    "DATA_STREAM_PREFIX",
     "DLQ_SUFFIX",
     "FEEDBACK",
     "GROUP_DRIFT_WATCHER",
     "GROUP_ORCHESTRATOR",
     "GROUP_PIPELINE",
     "GROUP_STORE",
+    "RELAY_SEQUENCE_KEY",
     "SCHEMA_DEPRECATED",
     "SCHEMA_DRIFT",
     "SCHEMA_DRIFT_RESOLVED",
@@ -59,4 +75,5 @@ __all__ = [
     "TELEMETRY_STREAMS",
     "VALIDATION",
     "dlq_stream",
+    "is_data_stream",
 ]

@@ -133,3 +133,13 @@ def test_exponential_ref_fanout_stays_bounded() -> None:
     assert not result.compatible
     assert {c.kind for c in result.changes} == {"TYPE_CHANGED"}
     assert 1_000 < len(result.changes) < 20_000  # every path up to the cap, then one per kind
+
+
+def test_too_much_comparison_work_is_an_error_not_a_hang() -> None:
+    # 250 x 250 alternatives with nothing in common: more trial comparisons than the work bound allows.
+    old = {"anyOf": [{"type": "object", "required": [f"o{i}"]} for i in range(250)]}
+    new = {"anyOf": [{"type": "object", "required": [f"n{i}"]} for i in range(250)]}
+    started = time.perf_counter()
+    with pytest.raises(SchemaTooComplexError, match="steps"):
+        diff(old, new)
+    assert time.perf_counter() - started < 10.0

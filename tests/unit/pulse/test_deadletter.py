@@ -67,3 +67,42 @@ def test_long_errors_are_clipped() -> None:
 def test_anything_else_is_refused(envelope: Envelope, message: str) -> None:
     with pytest.raises(EnvelopeError, match=message):
         DeadLetter.from_envelope(envelope)
+
+
+def test_rejection_letters_carry_a_verdict_and_round_trip() -> None:
+    from mdp.pulse import DeadLetter
+
+    letter = DeadLetter.of(
+        stream="md.bars.raw", entry_id="1-0", group="pipeline", delivery_count=1, error="", raw=b"{}", now=5.0
+    ).with_verdict(
+        reason="invalid",
+        mode="strict",
+        schema={"track": "v1", "name": "md.Bar", "sha256": "a" * 64},
+        errors=[{"path": "/open", "message": "-1 is too small", "keyword": "exclusiveMinimum"}] * 30,
+        now=10.0,
+    )
+    assert letter.is_rejection
+    assert (letter.first_seen, letter.attempts, len(letter.errors)) == (10.0, 0, 20)
+    assert letter.error == "invalid: /open: -1 is too small"
+    again = DeadLetter.from_envelope(letter.to_envelope(source="t"))
+    assert again == letter
+    retried = again.with_verdict(
+        reason="malformed", mode="strict", schema=None, errors=[], now=99.0, attempts=1
+    )
+    assert (retried.first_seen, retried.attempts, retried.dead_lettered_at, retried.error) == (
+        10.0,
+        1,
+        99.0,
+        "malformed",
+    )
+
+
+def test_bus_letters_keep_their_original_payload_keys() -> None:
+    from mdp.pulse import DeadLetter
+
+    letter = DeadLetter.of(
+        stream="s", entry_id="1-0", group="g", delivery_count=5, error="boom", raw=b"x", now=1.0
+    )
+    assert not letter.is_rejection
+    assert "reason" not in letter.to_payload()
+    assert DeadLetter.from_envelope(letter.to_envelope(source="t")) == letter
