@@ -167,6 +167,21 @@ class OrchestratorConsumerSuite:
         assert (status.event.level, status.event.queue_size) == ("hard", 95)
         assert [i.dlq_depth for i in state.ledger.instances()] == [4]
 
+    async def test_models_published_as_the_pipeline_publishes_them(self, make_bus: MakeBus) -> None:
+        # mdp.pipeline hands ValidationStats models to TelemetryPublisher (the payload then says "schema_").
+        import time
+
+        bus = await make_bus()
+        state = new_state()
+        async with consuming(bus, state, CollectorRegistry()):
+            publisher = TelemetryPublisher(bus, source="pipeline")
+            assert await publisher.publish(
+                streams.VALIDATION, stats(time.time() - 5, total=50, schema="md.Quote")
+            )
+            await wait_until(lambda: state.ledger.summaries(now=time.time(), window_s=3600) != [])
+        [summary] = state.ledger.summaries(now=time.time(), window_s=3600)
+        assert (summary.schema, summary.measured) == ("md.Quote", 50)
+
 
 async def _length_is(bus: EventBus, stream: str, length: int) -> bool:
     return await bus.stream_length(stream) == length
