@@ -123,10 +123,12 @@ async def test_drift_appears_with_its_changes_and_leaves_when_resolved(browser: 
         await page.wait_for_selector('#readiness tbody tr[data-key="v1/md.Bar"][data-verdict="NO-GO"]')
         assert (await page.locator("#verdict").inner_text()).strip() == "strict: NO-GO"
         assert await page.locator('#dlq tbody tr[data-stream="md.bars.dlq"]').count() == 1
+        # Checked while the server still runs: once it stops, the page's next poll fails (on purpose).
+        await page.close()
+        assert problems == []
 
     assert requests, "the page made no requests"
     assert {urlsplit(url).netloc for url in requests} == {origin}
-    assert problems == []
 
 
 async def test_the_page_says_when_the_orchestrator_is_gone(browser: Any) -> None:
