@@ -14,7 +14,8 @@ adapter edge (they are translated with ``raise OurError(...) from exc``)::
     ├── pulse.PulseError               event bus (connection, serialisation)
     ├── enforcement.EnforcementError   (SchemaValidationError, SchemaUnavailable)
     ├── store.StoreError               bar storage
-    └── drift.DriftError               drift comparison / reports
+    ├── drift.DriftError               drift comparison / reports
+    └── orchestrator.OrchestratorError orchestrator client (OrchestratorUnavailable, OrchestratorRefused)
 """
 
 from __future__ import annotations

@@ -156,17 +156,31 @@ def test_seed_exit_codes(tmp_path: Path) -> None:
 
 
 def test_mdp_up_serves_a_seeded_registry_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = free_port()
+    port, orchestrator_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**environment(tmp_path / ".mdp"), "MDP_DATA_DIR": ".mdp"}
+    orchestrator = f"http://127.0.0.1:{orchestrator_port}"
+    env = {
+        **environment(tmp_path / ".mdp"),
+        "MDP_DATA_DIR": ".mdp",
+        "MDP_ORCHESTRATOR_PORT": str(orchestrator_port),
+        "MDP_PIPELINE_PORT": str(free_port()),  # never assume 8080 is free
+    }
     with launch(["up", "--registry-port", str(port)], env, tmp_path / "up", cwd=tmp_path) as process:
         wait_until_healthy(url, process)
+        wait_until_healthy(orchestrator, process)
+        assert "Schema Health" in httpx.get(f"{orchestrator}/").text
+        # The orchestrator watches this registry (its first poll may race the registry's start).
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{orchestrator}/api/state").json()["registry"]["up"] is not True:
+            assert time.monotonic() < deadline, "the orchestrator never saw the registry up"
+            time.sleep(0.2)
         names = [entry["name"] for entry in httpx.get(f"{url}/schemas/v2").json()["schemas"]]
         assert names == contract_names("v2")
         assert (tmp_path / ".mdp" / "registry.db").is_file()
         assert stop(process, signal.SIGINT) == 0
     banner = (tmp_path / "up.out").read_text()
-    assert f"registry     {url}" in banner
+    assert banner.splitlines()[1].split() == ["schema", "health", f"{orchestrator}/"]
+    assert f"registry       {url}" in banner
     assert f"{url}/docs" in banner
     assert f"{url}/metrics" in banner
     assert ".mdp/admin-token" in banner

@@ -31,6 +31,8 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("dlq", "app", "dlq"),
     ("drift", "app", "drift"),
     ("schemas", "app", "schemas"),
+    ("orchestrator", "app", "orchestrator"),
+    ("enforcement", "app", "enforcement"),
 ]
 
 

@@ -1,9 +1,11 @@
 """``mdp up``: the whole platform on one machine, on the embedded defaults, until Ctrl-C.
 
-For now it runs the schema registry (SQLite under ``./.mdp``), seeded in-process with the bundled
-contracts. Each service is a :class:`Component` built by one function in :data:`COMPONENTS`; the pipeline,
-the store and the orchestrator join by adding theirs. All components are served by
-:func:`mdp.web.server.run` in one event loop, which stops them gracefully on SIGINT / SIGTERM.
+It runs the orchestrator (the Schema Health page, on ``MDP_ORCHESTRATOR_PORT``, default 8090), the schema
+registry (SQLite under ``./.mdp``, seeded in-process with the bundled contracts) and the enforcement
+pipeline. Each service is a :class:`Component` built by one function in :data:`COMPONENTS`; the store joins
+by adding its own. On the default in-memory bus every component shares the process-wide broker. All
+components are served by :func:`mdp.web.server.run` in one event loop, which stops them gracefully on
+SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -60,6 +62,31 @@ def registry_component(settings: RegistrySettings) -> Component:
     )
 
 
+def orchestrator_component(settings: RegistrySettings) -> Component:
+    """The orchestrator on the same interface, watching this registry; its page leads the banner."""
+    from mdp.orchestrator.app import create_app
+    from mdp.orchestrator.settings import OrchestratorSettings
+
+    registry_url = ServedApp("registry", None, settings.registry_host, settings.registry_port).url
+    orchestrator_settings = load_settings(
+        OrchestratorSettings, orchestrator_host=settings.registry_host, registry_url=registry_url
+    )
+    served = ServedApp(
+        "orchestrator",
+        create_app(orchestrator_settings),
+        orchestrator_settings.orchestrator_host,
+        orchestrator_settings.orchestrator_port,
+    )
+    return Component(
+        name="orchestrator",
+        apps=[served],
+        lines=[
+            ("schema health", f"{served.url}/"),
+            ("readiness", f"{served.url}/readiness"),
+        ],
+    )
+
+
 def pipeline_component(settings: RegistrySettings) -> Component:
     """The enforcement pipeline, validating against the registry of this ``mdp up``."""
     from mdp.pipeline.app import create_app
@@ -86,8 +113,13 @@ def pipeline_component(settings: RegistrySettings) -> Component:
     )
 
 
-# Later issues append the store and orchestrator builders here.
-COMPONENTS: list[Callable[[RegistrySettings], Component]] = [registry_component, pipeline_component]
+# Later issues append the store builder here. The Schema Health page comes first in the banner: it is
+# where a person starts.
+COMPONENTS: list[Callable[[RegistrySettings], Component]] = [
+    orchestrator_component,
+    registry_component,
+    pipeline_component,
+]
 
 
 def banner(components: list[Component]) -> str:
@@ -107,7 +139,8 @@ def up(
         int | None, typer.Option(help="Registry port. Default: MDP_REGISTRY_PORT, else 8081.")
     ] = None,
 ) -> None:
-    """Run the platform locally (registry on SQLite under ./.mdp, seeded) until Ctrl-C."""
+    """Run the platform locally until Ctrl-C: the orchestrator (Schema Health page; port
+    MDP_ORCHESTRATOR_PORT, else 8090), the registry (SQLite under ./.mdp, seeded) and the pipeline."""
     from mdp.web.logs import configure_logging
     from mdp.web.server import run
 
@@ -136,4 +169,13 @@ def register(root: typer.Typer) -> None:
     root.command("up")(up)
 
 
-__all__ = ["COMPONENTS", "Component", "banner", "pipeline_component", "register", "registry_component", "up"]
+__all__ = [
+    "COMPONENTS",
+    "Component",
+    "banner",
+    "orchestrator_component",
+    "pipeline_component",
+    "register",
+    "registry_component",
+    "up",
+]
