@@ -68,13 +68,20 @@ def spawn(
     return process.start()
 
 
-async def account(bus: RedisBus, sent_ids: list[str]) -> tuple[set[str], set[str], int]:
+async def account(
+    bus: RedisBus, sent_ids: list[str], *, redelivered_dead_allowed: int = 0
+) -> tuple[set[str], set[str], int]:
+    """Check conservation after deduplication by id; return (forwarded, dead, forwarded duplicates).
+
+    At-least-once: after a crash, a batch whose outputs were written but whose input was not acked is
+    processed again, so its rejections may be dead-lettered twice. Without a crash there are none.
+    """
     forwarded = await ids_of(bus, OUT)
     dead = await ids_of(bus, DLQ) + await ids_of(bus, RAW_DLQ)
     forwarded_set, dead_set = set(forwarded), set(dead)
     assert forwarded_set | dead_set == set(sent_ids), "a message was lost"
     assert not forwarded_set & dead_set, "a message was both forwarded and dead-lettered"
-    assert len(dead) == len(dead_set), "a rejection was dead-lettered twice"
+    assert len(dead) - len(dead_set) <= redelivered_dead_allowed, "rejections duplicated beyond redelivery"
     return forwarded_set, dead_set, len(forwarded) - len(forwarded_set)
 
 
@@ -109,7 +116,7 @@ async def test_strict_conservation_survives_sigkill_mid_batch(
     in_flight = (await bus.group_info(RAW))[0].pending
     second = spawn(pipelines, tmp_path, redis_url, redis_prefix, registry.url, REGISTRY_ENFORCEMENT="strict")
     await wait_drained(bus, second)  # the new consumer reclaims the dead one's pending entries (1 s idle)
-    forwarded, dead, duplicates = await account(bus, sent.ids)
+    forwarded, dead, duplicates = await account(bus, sent.ids, redelivered_dead_allowed=in_flight)
     assert dead == sent.expected_dead()
     assert len(forwarded) == 100_000 - len(dead)
     assert duplicates <= in_flight + 10_000  # redelivered outputs only; the store deduplicates them
