@@ -103,10 +103,11 @@ class TelemetryPublisher:
         if not self.enabled or self._bus is None:
             return None
         try:
-            if isinstance(payload, BaseModel):
-                body = payload.model_dump(mode="json", by_alias=True)  # wire names ("schema", not "schema_")
-            else:
-                body = payload
+            body: Mapping[str, Any] = (
+                payload.model_dump(mode="json", by_alias=True)  # wire names ("schema", not "schema_")
+                if isinstance(payload, BaseModel)
+                else payload
+            )
             if schema_ref is None and stream_or_type in EVENT_SCHEMAS:
                 schema_ref = SchemaRef(self._track, EVENT_SCHEMAS[stream_or_type])
             envelope = Envelope.create(stream_or_type, body, source=self._source, schema=schema_ref)
